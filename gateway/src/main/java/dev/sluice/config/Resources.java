@@ -1,0 +1,178 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Holds the typed specs of every resource kind Sluice reads from configuration.
+ *
+ * <p>Each record mirrors the upstream API shape (Gateway API, Gateway API Inference Extension, the seed's GKE kinds)
+ * so that users carry their manifests over. Optional fields are {@code null} when absent; lists and maps are never
+ * {@code null} (empty when absent). The binder in {@link ConfigLoader} fills these from YAML and rejects anything else.
+ */
+public final class Resources {
+
+    /** API versions and kinds Sluice accepts. */
+    public static final String GATEWAY_API = "gateway.networking.k8s.io/v1";
+    public static final String INFERENCE_API = "inference.networking.k8s.io/v1";
+    public static final String INFERENCE_X_API = "inference.networking.x-k8s.io/v1alpha2";
+    public static final String SLUICE_API = "sluice.dev/v1alpha1";
+    public static final String CORE_API = "v1";
+
+    private Resources() {}
+
+    /** Where a resource (or one of its fields) was written: a file and a 1-based line. */
+    public record Location(String file, int line) {
+        @Override
+        public String toString() {
+            return file + ':' + line;
+        }
+    }
+
+    /** Kubernetes object metadata: name, namespace (default {@code "default"}), labels and annotations. */
+    public record ObjectMeta(String name, String namespace, Map<String, String> labels,
+                             Map<String, String> annotations) {}
+
+    /** One parsed resource of any kind. */
+    public record Resource<S>(String apiVersion, String kind, ObjectMeta metadata, S spec, Location location) {
+        /** Returns {@code Kind/name}, the form used in validation messages. */
+        public String displayName() {
+            return kind + '/' + metadata.name();
+        }
+    }
+
+    /* ----------------------------------------------------------------------------------------- Gateway */
+
+    /** {@code Gateway}: listeners. {@code addresses[].value} picks the bind address (default 127.0.0.1). */
+    public record GatewaySpec(@Nullable String gatewayClassName, List<GatewayAddress> addresses,
+                              List<Listener> listeners) {}
+
+    /** {@code Gateway.spec.addresses[]}: {@code type} IPAddress or Hostname. */
+    public record GatewayAddress(String type, String value) {}
+
+    /** {@code Gateway.spec.listeners[]}: protocol HTTP (HTTP/1.1 + h2c) or HTTPS (TLS from PEM files). */
+    public record Listener(String name, int port, String protocol, @Nullable String hostname,
+                           @Nullable ListenerTls tls) {}
+
+    /**
+     * TLS for an HTTPS listener. In file mode the certificate chain and private key are PEM files
+     * ({@code certificateFile}, {@code privateKeyFile}, relative to the config file); {@code mode} is Terminate.
+     */
+    public record ListenerTls(String mode, String certificateFile, String privateKeyFile) {}
+
+    /* ----------------------------------------------------------------------------------------- HTTPRoute */
+
+    /** {@code HTTPRoute}: rules of matches to weighted backends. */
+    public record HttpRouteSpec(List<ParentRef> parentRefs, List<String> hostnames, List<RouteRule> rules) {}
+
+    /** A route's parent: a Gateway by name (and optionally a listener by {@code sectionName}). */
+    public record ParentRef(@Nullable String group, @Nullable String kind, String name,
+                            @Nullable String sectionName) {}
+
+    /** One route rule. An empty {@code matches} list means one match of path prefix {@code /}. */
+    public record RouteRule(@Nullable String name, List<RouteMatch> matches, List<BackendRef> backendRefs,
+                            @Nullable RouteTimeouts timeouts) {}
+
+    /** All present conditions must hold (AND); {@code method} is null for any method. */
+    public record RouteMatch(PathMatch path, List<HeaderMatch> headers, @Nullable String method) {}
+
+    /** {@code type}: PathPrefix (default), Exact or RegularExpression. */
+    public record PathMatch(String type, String value) {}
+
+    /** {@code type}: Exact (default) or RegularExpression; header names compare case-insensitively. */
+    public record HeaderMatch(String type, String name, String value) {}
+
+    /**
+     * A weighted backend: {@code kind} InferencePool (group inference.networking.k8s.io) or Service (group "",
+     * resolved in file mode as host {@code name} on {@code port}). Weight defaults to 1; 0 disables the backend.
+     */
+    public record BackendRef(String group, String kind, String name, @Nullable Integer port, int weight) {
+        public boolean isInferencePool() {
+            return "InferencePool".equals(kind);
+        }
+    }
+
+    /** Gateway API timeouts: {@code request} (whole exchange) and {@code backendRequest} (one upstream try). */
+    public record RouteTimeouts(@Nullable Duration request, @Nullable Duration backendRequest) {}
+
+    /* ----------------------------------------------------------------------------------------- InferencePool */
+
+    /** {@code InferencePool} (inference.networking.k8s.io/v1): selects model servers by labels. */
+    public record InferencePoolSpec(Map<String, String> matchLabels, List<Integer> targetPorts,
+                                    String appProtocol, @Nullable EndpointPickerRef endpointPickerRef) {}
+
+    /** Accepted for compatibility; Sluice's picker runs in process, so only {@code failureMode} is used. */
+    public record EndpointPickerRef(@Nullable String group, @Nullable String kind, String name,
+                                    @Nullable Integer port, String failureMode) {}
+
+    /** A reference to a pool by name ({@code group} defaults to inference.networking.k8s.io). */
+    public record PoolRef(@Nullable String group, @Nullable String kind, String name) {}
+
+    /* ----------------------------------------------------------------------------------------- ModelServer */
+
+    /**
+     * {@code ModelServer} (sluice.dev/v1alpha1): one model-server process in file mode, selected by pools through
+     * {@code metadata.labels} as pods are in Kubernetes. Either {@code address} (host; {@code port} overrides the
+     * pool's {@code targetPorts}) or {@code simulated} (an embedded simulator on an ephemeral loopback port).
+     */
+    public record ModelServerSpec(@Nullable String address, @Nullable Integer port,
+                                  @Nullable SimulatedServerSpec simulated) {}
+
+    /** Settings of an embedded simulated model server. Absent values take the simulator's defaults. */
+    public record SimulatedServerSpec(String model, List<String> loraAdapters, @Nullable Duration timeToFirstToken,
+                                      @Nullable Duration interTokenLatency, @Nullable Integer outputTokens,
+                                      @Nullable Long seed) {}
+
+    /* ----------------------------------------------------------------------------------------- objectives, rewrites */
+
+    /** {@code InferenceObjective}: a priority (default 0; negative is sheddable) chosen by header. */
+    public record InferenceObjectiveSpec(int priority, PoolRef poolRef) {}
+
+    /** {@code InferenceModelRewrite}: ordered rules; the first matching rule wins. */
+    public record InferenceModelRewriteSpec(PoolRef poolRef, List<RewriteRule> rules) {}
+
+    /** An empty {@code matches} list matches every model. */
+    public record RewriteRule(List<ModelMatch> matches, List<RewriteTarget> targets) {}
+
+    /** {@code matches[].model}: only {@code type: Exact} is supported, as upstream. */
+    public record ModelMatch(String type, String value) {}
+
+    /** A weighted target model name. */
+    public record RewriteTarget(String modelRewrite, int weight) {}
+
+    /* ----------------------------------------------------------------------------------------- TrafficExtension */
+
+    /** {@code TrafficExtension}: the seed's GCPTrafficExtension. The first chain whose condition matches wins. */
+    public record TrafficExtensionSpec(List<ParentRef> targetRefs, List<ExtensionChainSpec> extensionChains) {}
+
+    /** A chain: a match condition (any CEL expression true) and the extensions run in order. */
+    public record ExtensionChainSpec(String name, List<String> celMatchers, List<ExtensionSpec> extensions) {}
+
+    /**
+     * One extension: a built-in {@code service} by name (for example {@code body-based-routing}), the events it
+     * handles, a {@code timeout} (default 1s) and {@code failOpen} (default false), plus string metadata.
+     */
+    public record ExtensionSpec(String name, String service, List<String> supportedEvents, Duration timeout,
+                                boolean failOpen, Map<String, String> metadata) {}
+
+    /* ----------------------------------------------------------------------------------------- BackendPolicy */
+
+    /** {@code BackendPolicy}: the seed's GCPBackendPolicy, targeting a pool. */
+    public record BackendPolicySpec(PoolRef targetRef, @Nullable LoggingPolicy logging,
+                                    @Nullable Integer maxAttempts) {}
+
+    /** Access logging: {@code sampleRate} in millionths (0..1000000). */
+    public record LoggingPolicy(boolean enabled, int sampleRate) {}
+
+    /* ----------------------------------------------------------------------------------------- ConfigMap */
+
+    /**
+     * {@code ConfigMap} (v1). Those labelled {@code inference.networking.k8s.io/bbr-managed: "true"} tell body-based
+     * routing which LoRA adapters ({@code data.adapters}, a YAML list) belong to which base model
+     * ({@code data.baseModel}), as upstream BBR does.
+     */
+    public record ConfigMapSpec(Map<String, String> data) {}
+}
