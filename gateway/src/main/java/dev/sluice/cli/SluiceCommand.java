@@ -1,0 +1,123 @@
+package dev.sluice.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.server.GatewayServer;
+import dev.sluice.simulator.SimulatorMain;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code sluice} command line: {@code serve}, {@code check} and {@code sim}. */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+         description = "An open inference gateway for pools of LLM model servers.",
+         subcommands = { SluiceCommand.Serve.class, SluiceCommand.Check.class, SluiceCommand.Sim.class })
+public final class SluiceCommand implements Runnable {
+
+    /** The quickstart folder, relative to the Sluice home (the repository root). */
+    static final String QUICKSTART = "examples/quickstart";
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SluiceCommand()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Returns {@code given}, or the quickstart when no path was given. */
+    static Path configPath(@Nullable Path given) {
+        if (given != null) {
+            return given;
+        }
+        final String home = System.getProperty("sluice.home", System.getenv().getOrDefault("SLUICE_HOME", "."));
+        return Path.of(home).resolve(QUICKSTART);
+    }
+
+    /** Extensions compiled into this build. */
+    static ExtensionRegistry builtins() {
+        return new ExtensionRegistry();
+    }
+
+    @Command(name = "serve", description = "Runs the gateway (the bundled quickstart when no --config is given).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--config", description = "A YAML file or a folder of them. Default: ${DEFAULT-VALUE}.")
+        @Nullable Path config;
+
+        @Option(names = "--admin-port", defaultValue = "9090", description = "Admin listener port.")
+        int adminPort;
+
+        @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Admin listener address.")
+        String adminAddress = "127.0.0.1";
+
+        @Override
+        public Integer call() throws Exception {
+            final Path path = configPath(config);
+            if (!Files.exists(path)) {
+                System.err.println("sluice: config not found: " + path);
+                return 2;
+            }
+            final GatewayServer gateway;
+            try {
+                gateway = GatewayServer.start(path, new GatewayServer.Options()
+                        .admin(adminAddress, adminPort).registry(builtins()));
+            } catch (ConfigException e) {
+                System.err.println("sluice: invalid configuration:\n" + e.getMessage());
+                return 1;
+            }
+            final CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                gateway.close();
+                stopped.countDown();
+            }, "sluice-shutdown"));
+            System.out.println("sluice: serving on 127.0.0.1:" + gateway.port() + " (admin 127.0.0.1:" +
+                               gateway.adminPort() + ") with " + path);
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "check", description = "Validates a configuration and exits non-zero on errors.")
+    static final class Check implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "A YAML file or a folder of them.")
+        Path config = Path.of(".");
+
+        @Override
+        public Integer call() {
+            try {
+                final GatewayConfig c = ConfigLoader.load(config, GatewayServer.knownServices(builtins()));
+                System.out.println("sluice: " + config + " is valid: " + c.gateways().size() + " gateway(s), " +
+                                   c.httpRoutes().size() + " route(s), " + c.inferencePools().size() +
+                                   " pool(s), " + c.modelServers().size() + " model server(s)");
+                return 0;
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "sim", description = "Runs a standalone simulated vLLM-like model server.",
+             mixinStandardHelpOptions = false)
+    static final class Sim implements Runnable {
+        @CommandLine.Unmatched
+        String[] args = new String[0];
+
+        @Override
+        public void run() {
+            SimulatorMain.main(args);
+        }
+    }
+}

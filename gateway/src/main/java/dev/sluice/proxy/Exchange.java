@@ -1,0 +1,756 @@
+package dev.sluice.proxy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.random.RandomGenerator;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.client.RequestOptions;
+import com.linecorp.armeria.client.ResponseTimeoutException;
+import com.linecorp.armeria.client.UnprocessedRequestException;
+import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpResponseWriter;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.SessionProtocol;
+import com.linecorp.armeria.common.SplitHttpResponse;
+import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+import dev.sluice.config.Resources.BackendRef;
+import dev.sluice.config.Resources.InferenceObjectiveSpec;
+import dev.sluice.extension.ChainOutcome;
+import dev.sluice.extension.ChainRunner;
+import dev.sluice.extension.ExtensionCall;
+import dev.sluice.extension.ExtensionChains.Chain;
+import dev.sluice.extension.ExtensionEvent;
+import dev.sluice.extension.ExtensionResult.ImmediateResponse;
+import dev.sluice.openai.JsonEdits;
+import dev.sluice.openai.MalformedRequestException;
+import dev.sluice.openai.OpenAiErrors;
+import dev.sluice.openai.OpenAiRequest;
+import dev.sluice.openai.OpenAiRequestParser;
+import dev.sluice.openai.SseFrameSplitter;
+import dev.sluice.picker.Endpoint;
+import dev.sluice.picker.PickRequest;
+import dev.sluice.routing.BodyBasedRouting;
+import dev.sluice.routing.ModelRewrites.Rewrite;
+import dev.sluice.routing.Router.Decision;
+
+/**
+ * One request's way through the gateway, run on its event loop:
+ *
+ * <pre>
+ * request headers ─▶ chain select (CEL) ─▶ RequestHeaders extensions
+ *   ─▶ body (size limit) ─▶ OpenAI peek ─▶ body-based routing ─▶ RequestBody / RequestTrailers extensions
+ *   ─▶ HTTPRoute match ─▶ pool: objective, model rewrite, endpoint pick (ordered fallbacks)
+ *   ─▶ upstream try; on refused connection or 503 before any byte, next endpoint (bounded attempts)
+ *   ─▶ ResponseHeaders extensions ─▶ body relay (SSE event by event: model name mapped back, ResponseBody
+ *      extensions) ─▶ ResponseTrailers extensions
+ * </pre>
+ *
+ * <p>Failures the gateway answers itself use the OpenAI error shape. A stream that breaks after its headers were
+ * sent ends with an SSE error event and a clean close; a client that leaves cancels the upstream request.
+ */
+final class Exchange {
+
+    private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
+
+    static final String REQUEST_ID = "x-request-id";
+    static final String OBJECTIVE_HEADER = "x-gateway-inference-objective";
+
+    private final ServiceRequestContext ctx;
+    private final GatewaySnapshot snapshot;
+    private final UpstreamClients clients;
+    private final ExchangeListener listener;
+    private final RandomGenerator random;
+    private final CompletableFuture<HttpResponse> response = new CompletableFuture<>();
+
+    private String requestId = "";
+    private @Nullable ExtensionCall call;
+    private @Nullable ChainRunner runner;
+    private RequestHeaders headers;
+    private byte[] body = new byte[0];
+    private @Nullable OpenAiRequest openAi;
+    private @Nullable String route;
+    private @Nullable String poolName;
+    private @Nullable Endpoint endpoint;
+    private @Nullable String clientModel;
+    private @Nullable String targetModel;
+    private boolean stream;
+    private int attempts;
+    private @Nullable String errorDetail;
+    /** The upstream response being read, so a client that leaves can cancel it. */
+    private @Nullable HttpResponse upstream;
+
+    Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients,
+             ExchangeListener listener, RandomGenerator random) {
+        this.ctx = ctx;
+        this.snapshot = snapshot;
+        this.clients = clients;
+        this.listener = listener;
+        this.random = random;
+        headers = RequestHeaders.of(HttpMethod.GET, "/");
+    }
+
+    HttpResponse start(HttpRequest req) {
+        final RequestHeaders in = req.headers();
+        final String given = in.get(REQUEST_ID);
+        requestId = given != null && !given.isEmpty() ? given : UUID.randomUUID().toString();
+        headers = given != null ? in : in.toBuilder().set(REQUEST_ID, requestId).build();
+        ctx.whenRequestCancelling().thenRun(this::cancelUpstream);
+        ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(
+                log.isAvailable(com.linecorp.armeria.common.logging.RequestLogProperty.RESPONSE_HEADERS)
+                ? log.responseHeaders().status().code() : 0)));
+
+        final long contentLength = in.contentLength();
+        if (contentLength > snapshot.maxRequestBytes()) {
+            req.abort();
+            return tooLarge();
+        }
+        ctx.setMaxRequestLength(snapshot.maxRequestBytes());
+
+        final Chain chain = snapshot.chains().select(pathOnly(in.path()), in.method().name(),
+                                                     nullToEmpty(in.authority()),
+                                                     nullToEmpty(in.scheme()), lowerCaseHeaders(in));
+        if (chain != null) {
+            call = new ExtensionCall(requestId);
+            runner = new ChainRunner(chain, call, ctx.eventLoop(), listener::onExtensionCall);
+        }
+        final CompletableFuture<ChainOutcome> requestHeaders =
+                runner != null && runner.handles(ExtensionEvent.REQUEST_HEADERS)
+                ? runner.runHeaders(ExtensionEvent.REQUEST_HEADERS, headers)
+                : CompletableFuture.completedFuture(new ChainOutcome.Proceed(headers, null));
+        requestHeaders.thenAcceptAsync(outcome -> {
+            if (finishedByChain(outcome)) {
+                req.abort();
+                return;
+            }
+            headers = (RequestHeaders) ((ChainOutcome.Proceed) outcome).headers();
+            req.aggregate().handleAsync((agg, cause) -> {
+                if (cause != null) {
+                    onBodyFailure(cause);
+                } else {
+                    onBody(agg);
+                }
+                return null;
+            }, ctx.eventLoop()).exceptionally(this::internalError);
+        }, ctx.eventLoop()).exceptionally(this::internalError);
+        return HttpResponse.of(response);
+    }
+
+    /* ------------------------------------------------------------------------------------ request body */
+
+    private void onBodyFailure(Throwable cause) {
+        final Throwable t = Exceptions.peel(cause);
+        if (t instanceof ContentTooLargeException) {
+            finish(tooLarge());
+        } else {
+            // The client went away or broke the request stream: nobody is left to answer.
+            errorDetail = "client_disconnected";
+            finish(HttpResponse.ofFailure(t));
+        }
+    }
+
+    private HttpResponse tooLarge() {
+        errorDetail = "request_body_too_large";
+        return OpenAiErrors.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                                     "The request body is larger than the limit of " + snapshot.maxRequestBytes() +
+                                     " bytes.", "invalid_request_error", null, "request_too_large");
+    }
+
+    private void onBody(AggregatedHttpRequest agg) {
+        body = agg.content().array();
+        final String path = pathOnly(headers.path());
+        final boolean openAiPath = isOpenAiPath(path) && headers.method() == HttpMethod.POST;
+        if (openAiPath) {
+            try {
+                openAi = OpenAiRequestParser.parse(body);
+            } catch (MalformedRequestException e) {
+                errorDetail = "malformed_request";
+                finish(OpenAiErrors.badRequest(e.getMessage(), null));
+                return;
+            }
+            if (openAi.model() == null || openAi.model().isEmpty()) {
+                errorDetail = "model_missing";
+                finish(OpenAiErrors.badRequest("You must provide a model parameter.", "model"));
+                return;
+            }
+        } else if (headers.method() == HttpMethod.POST && isJson(headers)) {
+            try {
+                openAi = OpenAiRequestParser.parse(body);
+            } catch (MalformedRequestException e) {
+                // Another API's body: it is proxied untouched, so it need not be OpenAI-shaped.
+            }
+        }
+        if (openAi != null) {
+            clientModel = openAi.model();
+            stream = openAi.stream();
+            if (call != null) {
+                call.request(openAi);
+            }
+            if (runner == null || !runner.chain().uses(BodyBasedRouting.SERVICE)) {
+                final Map<String, String> bbr = snapshot.bodyBasedRouting().headersFor(openAi);
+                if (!bbr.isEmpty()) {
+                    final var b = headers.toBuilder();
+                    bbr.forEach(b::set);
+                    headers = b.build();
+                }
+            }
+        }
+        final CompletableFuture<ChainOutcome> requestBody =
+                runner != null && runner.handles(ExtensionEvent.REQUEST_BODY)
+                ? runner.runBody(ExtensionEvent.REQUEST_BODY, headers, HttpData.wrap(body), true)
+                : CompletableFuture.completedFuture(new ChainOutcome.Proceed(headers, null));
+        requestBody.thenComposeAsync(outcome -> {
+            if (finishedByChain(outcome)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            final ChainOutcome.Proceed p = (ChainOutcome.Proceed) outcome;
+            headers = (RequestHeaders) p.headers();
+            if (p.body() != null && p.body().array() != body) {
+                body = p.body().array();
+                reparse();
+            }
+            final HttpHeaders trailers = agg.trailers();
+            if (!trailers.isEmpty() && runner != null && runner.handles(ExtensionEvent.REQUEST_TRAILERS)) {
+                return runner.runHeaders(ExtensionEvent.REQUEST_TRAILERS, trailers).thenAcceptAsync(o -> {
+                    if (!finishedByChain(o)) {
+                        routeAndSend();
+                    }
+                }, ctx.eventLoop());
+            }
+            routeAndSend();
+            return CompletableFuture.completedFuture(null);
+        }, ctx.eventLoop()).exceptionally(this::internalError);
+    }
+
+    /** An extension replaced the body: read the model again so routing sees the new one. */
+    private void reparse() {
+        if (openAi == null) {
+            return;
+        }
+        try {
+            openAi = OpenAiRequestParser.parse(body);
+            if (call != null) {
+                call.request(openAi);
+            }
+        } catch (MalformedRequestException e) {
+            openAi = null;
+        }
+    }
+
+    /* ------------------------------------------------------------------------------------ routing */
+
+    private void routeAndSend() {
+        final Decision decision = snapshot.router().route(headers, random);
+        if (decision == null) {
+            errorDetail = "no_route";
+            if (openAi != null && openAi.model() != null) {
+                finish(OpenAiErrors.modelNotFound(openAi.model()));
+            } else {
+                finish(OpenAiErrors.response(HttpStatus.NOT_FOUND, "No route matches " + headers.method() + ' ' +
+                                                                   headers.path() + '.',
+                                             "invalid_request_error", null, "route_not_found"));
+            }
+            return;
+        }
+        route = decision.route();
+        final BackendRef backend = decision.backend();
+        if (backend == null) {
+            noCapacity("destination_unavailable; details=\"no_backend_with_weight\"",
+                       "Route " + route + " has no backend with a weight above 0.");
+            return;
+        }
+        if (decision.timeouts() != null && decision.timeouts().request() != null) {
+            ctx.setRequestTimeout(decision.timeouts().request());
+        }
+        final RequestOptions options = decision.timeouts() != null && decision.timeouts().backendRequest() != null
+                                       ? RequestOptions.builder()
+                                                       .responseTimeout(decision.timeouts().backendRequest())
+                                                       .build()
+                                       : RequestOptions.of();
+        if (!backend.isInferencePool()) {
+            final Endpoint ep = snapshot.serviceEndpoint(backend.name(), backend.port());
+            send(List.of(ep), 0, 1, SessionProtocol.H1C, options);
+            return;
+        }
+        final GatewaySnapshot.Pool pool = snapshot.pool(backend.name());
+        poolName = backend.name();
+        if (pool == null) {
+            noCapacity("destination_unavailable; details=\"pool_not_found\"",
+                       "InferencePool " + backend.name() + " is not configured.");
+            return;
+        }
+        int priority = 0;
+        final String objectiveName = headers.get(OBJECTIVE_HEADER);
+        if (objectiveName != null) {
+            final InferenceObjectiveSpec objective = snapshot.objective(objectiveName);
+            if (objective != null && objective.poolRef().name().equals(pool.name())) {
+                priority = objective.priority();
+            }
+        }
+        targetModel = clientModel;
+        if (openAi != null && clientModel != null && openAi.modelStart() >= 0) {
+            final Rewrite rewrite = snapshot.rewrites().rewrite(pool.name(), clientModel, random);
+            if (rewrite != null && !rewrite.targetModel().equals(clientModel)) {
+                targetModel = rewrite.targetModel();
+                body = JsonEdits.replaceString(body, openAi.modelStart(), openAi.modelEnd(), targetModel);
+            }
+        }
+        final List<Endpoint> order = pool.picker().pick(
+                new PickRequest(pool.name(), targetModel, priority, openAi != null ? openAi.promptText() : ""),
+                pool.endpoints());
+        if (order.isEmpty()) {
+            noCapacity("destination_unavailable; details=\"failed_to_pick_backend\"",
+                       "No endpoint of pool " + pool.name() + " can serve the request.");
+            return;
+        }
+        send(order, 0, Math.min(order.size(), pool.maxAttempts()), pool.protocol(), options);
+    }
+
+    private void noCapacity(String detail, String message) {
+        errorDetail = detail;
+        finish(OpenAiErrors.response(HttpStatus.SERVICE_UNAVAILABLE, message, "service_unavailable", null,
+                                     "no_capacity"));
+    }
+
+    /* ------------------------------------------------------------------------------------ upstream */
+
+    private void send(List<Endpoint> order, int index, int maxAttempts, SessionProtocol protocol,
+                      RequestOptions options) {
+        final Endpoint ep = order.get(index);
+        endpoint = ep;
+        attempts++;
+        ep.acquire();
+        final var b = headers.toBuilder()
+                             .authority(ep.authority())
+                             .removeAndThen(HttpHeaderNames.CONTENT_LENGTH)
+                             .removeAndThen(HttpHeaderNames.HOST);
+        final HttpRequest upstreamReq = HttpRequest.of(b.build(), HttpData.wrap(body));
+        final HttpResponse res = clients.client(ep, protocol).execute(upstreamReq, options);
+        upstream = res;
+        final SplitHttpResponse split = res.split();
+        split.headers().handleAsync((h, cause) -> {
+            if (response.isDone() && !(cause == null && h != null)) {
+                ep.release();
+                return null;
+            }
+            final Throwable t = cause == null ? null : Exceptions.peel(cause);
+            final boolean more = index + 1 < maxAttempts;
+            if (t instanceof UnprocessedRequestException) {
+                // Nothing reached the endpoint (connection refused, say): it is safe to try another.
+                ep.markLive(false, System.nanoTime());
+                ep.release();
+                if (more) {
+                    listener.onRetry(nullToEmpty(poolName), ep.authority(), "connect_failure");
+                    send(order, index + 1, maxAttempts, protocol, options);
+                } else {
+                    errorDetail = "destination_unavailable; details=\"upstream_connect_failure\"";
+                    finish(OpenAiErrors.response(HttpStatus.SERVICE_UNAVAILABLE,
+                                                 "Could not connect to any model server of the pool.",
+                                                 "service_unavailable", null, "upstream_unavailable"));
+                }
+                return null;
+            }
+            if (t != null) {
+                ep.release();
+                upstreamFailedBeforeHeaders(t);
+                return null;
+            }
+            ep.markLive(true, System.nanoTime());
+            if (h.status() == HttpStatus.SERVICE_UNAVAILABLE && more) {
+                split.body().abort();
+                ep.release();
+                listener.onRetry(nullToEmpty(poolName), ep.authority(), "upstream_503");
+                send(order, index + 1, maxAttempts, protocol, options);
+                return null;
+            }
+            onUpstreamHeaders(h, split, ep);
+            return null;
+        }, ctx.eventLoop()).exceptionally(this::internalError);
+    }
+
+    private void upstreamFailedBeforeHeaders(Throwable t) {
+        if (t instanceof ResponseTimeoutException) {
+            errorDetail = "upstream_response_timeout";
+            finish(OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The model server did not answer in time.",
+                                         "timeout", null, "upstream_timeout"));
+        } else {
+            errorDetail = "upstream_reset_before_response_started";
+            finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
+                                         "The model server closed the connection before answering.",
+                                         "upstream_error", null, "upstream_reset"));
+        }
+    }
+
+    private void onUpstreamHeaders(ResponseHeaders upstreamHeaders, SplitHttpResponse split, Endpoint ep) {
+        final MediaType contentType = upstreamHeaders.contentType();
+        final boolean sse = contentType != null && contentType.is(MediaType.EVENT_STREAM);
+        stream = sse;
+        final boolean mapModel = targetModel != null && !targetModel.equals(clientModel);
+        final boolean bodyExtensions = runner != null && runner.handles(ExtensionEvent.RESPONSE_BODY);
+        final boolean changesBody = sse || mapModel || bodyExtensions;
+        final var hb = upstreamHeaders.toBuilder().set(REQUEST_ID, requestId);
+        if (changesBody) {
+            hb.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        final ResponseHeaders out = hb.build();
+        final CompletableFuture<ChainOutcome> responseHeaders =
+                runner != null && runner.handles(ExtensionEvent.RESPONSE_HEADERS)
+                ? runner.runHeaders(ExtensionEvent.RESPONSE_HEADERS, out)
+                : CompletableFuture.completedFuture(new ChainOutcome.Proceed(out, null));
+        responseHeaders.thenAcceptAsync(outcome -> {
+            if (finishedByChain(outcome)) {
+                split.body().abort();
+                ep.release();
+                return;
+            }
+            final ResponseHeaders finalHeaders = (ResponseHeaders) ((ChainOutcome.Proceed) outcome).headers();
+            final boolean aggregate = !sse && (isOpenAiPath(pathOnly(headers.path())) || mapModel ||
+                                               bodyExtensions);
+            if (aggregate) {
+                relayAggregated(finalHeaders, split, ep, mapModel);
+            } else {
+                relayStreaming(finalHeaders, split, ep, sse, mapModel);
+            }
+        }, ctx.eventLoop()).exceptionally(t -> {
+            ep.release();
+            return internalError(t);
+        });
+    }
+
+    /** A whole JSON answer: read it, so a failure mid-body can still become a clean 502. */
+    private void relayAggregated(ResponseHeaders out, SplitHttpResponse split, Endpoint ep, boolean mapModel) {
+        split.body().collect().handleAsync((chunks, cause) -> {
+            if (cause != null) {
+                ep.release();
+                if (!response.isDone()) {
+                    errorDetail = "upstream_reset_after_response_started";
+                    finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
+                                                 "The model server closed the connection before the response " +
+                                                 "was complete.", "upstream_error", null, "upstream_reset"));
+                }
+                return null;
+            }
+            byte[] bytes = concat(chunks);
+            if (mapModel) {
+                bytes = JsonEdits.replaceTopLevelModel(bytes, 0, bytes.length, clientModel);
+            }
+            final CompletableFuture<ChainOutcome> bodyOutcome =
+                    runner != null && runner.handles(ExtensionEvent.RESPONSE_BODY)
+                    ? runner.runBody(ExtensionEvent.RESPONSE_BODY, out, HttpData.wrap(bytes), true)
+                    : CompletableFuture.completedFuture(new ChainOutcome.Proceed(out, HttpData.wrap(bytes)));
+            bodyOutcome.thenCompose(o -> {
+                if (finishedByChain(o)) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                final ChainOutcome.Proceed p = (ChainOutcome.Proceed) o;
+                return split.trailers().thenCompose(trailers -> {
+                    if (!trailers.isEmpty() && runner != null &&
+                        runner.handles(ExtensionEvent.RESPONSE_TRAILERS)) {
+                        return runner.runHeaders(ExtensionEvent.RESPONSE_TRAILERS, trailers)
+                                     .thenApply(t -> t instanceof ChainOutcome.Proceed tp ? tp.headers() : null);
+                    }
+                    return CompletableFuture.completedFuture(trailers);
+                }).thenAccept(trailers -> {
+                    final ResponseHeaders h = ((ResponseHeaders) p.headers()).toBuilder()
+                                                                              .contentLength(p.body().length())
+                                                                              .build();
+                    finish(trailers == null || trailers.isEmpty() ? HttpResponse.of(h, p.body())
+                                                                  : HttpResponse.of(h, p.body(), trailers));
+                });
+            }).whenComplete((unused, t) -> ep.release()).exceptionally(this::internalError);
+            return null;
+        }, ctx.eventLoop());
+    }
+
+    private void relayStreaming(ResponseHeaders out, SplitHttpResponse split, Endpoint ep, boolean sse,
+                                boolean mapModel) {
+        final HttpResponseWriter writer = HttpResponse.streaming();
+        writer.write(out);
+        finish(writer);
+        final ResponseRelay.ChunkProcessor processor = sse ? new SseProcessor(out, mapModel)
+                                                           : new PassThroughProcessor(out);
+        ResponseRelay.start(split.body(), split.trailers(), writer, processor, ctx.eventLoop())
+                     .whenComplete((cause, unused) -> {
+                         ep.release();
+                         if (cause != null && errorDetail == null) {
+                             errorDetail = "stream_ended_early";
+                         }
+                     });
+    }
+
+    /** Relays Server-Sent Events whole: maps the model name back and runs ResponseBody extensions. */
+    private final class SseProcessor implements ResponseRelay.ChunkProcessor {
+        private final SseFrameSplitter splitter = new SseFrameSplitter();
+        private final ResponseHeaders responseHeaders;
+        private final boolean mapModel;
+
+        SseProcessor(ResponseHeaders responseHeaders, boolean mapModel) {
+            this.responseHeaders = responseHeaders;
+            this.mapModel = mapModel;
+        }
+
+        @Override
+        public CompletableFuture<List<HttpData>> onChunk(HttpData chunk) {
+            final List<byte[]> events = splitter.feed(chunk.array());
+            if (events.isEmpty()) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            final byte[] joined;
+            if (mapModel) {
+                final List<byte[]> mapped = new ArrayList<>(events.size());
+                for (byte[] e : events) {
+                    mapped.add(mapModelInEvent(e));
+                }
+                joined = concatArrays(mapped);
+            } else {
+                joined = concatArrays(events);
+            }
+            return throughExtensions(HttpData.wrap(joined), false);
+        }
+
+        @Override
+        public CompletableFuture<List<HttpData>> onEnd() {
+            final byte[] rest = splitter.drain();
+            return throughExtensions(HttpData.wrap(rest), true);
+        }
+
+        private CompletableFuture<List<HttpData>> throughExtensions(HttpData data, boolean endOfStream) {
+            if (runner == null || !runner.handles(ExtensionEvent.RESPONSE_BODY)) {
+                return CompletableFuture.completedFuture(List.of(data));
+            }
+            return runner.runBody(ExtensionEvent.RESPONSE_BODY, responseHeaders, data, endOfStream)
+                         .thenApply(o -> afterStreamedExtension(o, true));
+        }
+
+        private byte[] mapModelInEvent(byte[] event) {
+            final String data = SseFrameSplitter.data(event);
+            if (data == null || data.startsWith("[DONE]")) {
+                return event;
+            }
+            final byte[] json = data.getBytes(StandardCharsets.UTF_8);
+            final byte[] mapped = JsonEdits.replaceTopLevelModel(json, 0, json.length, clientModel);
+            if (mapped == json) {
+                return event;
+            }
+            return SseFrameSplitter.dataEvent(mapped);
+        }
+
+        @Override
+        public @Nullable HttpData onUpstreamFailure(Throwable cause) {
+            errorDetail = "upstream_reset_after_response_started";
+            logger.debug("[{}] upstream stream broke: {}", requestId, cause.toString());
+            return HttpData.wrap(OpenAiErrors.sseErrorEvent(
+                    "The model server stopped before the response was complete.", "upstream_error",
+                    "upstream_reset"));
+        }
+
+        @Override
+        public CompletableFuture<@Nullable HttpHeaders> onTrailers(HttpHeaders trailers) {
+            return responseTrailers(trailers);
+        }
+    }
+
+    /** Relays any other body chunk by chunk. */
+    private final class PassThroughProcessor implements ResponseRelay.ChunkProcessor {
+        private final ResponseHeaders responseHeaders;
+
+        PassThroughProcessor(ResponseHeaders responseHeaders) {
+            this.responseHeaders = responseHeaders;
+        }
+
+        @Override
+        public CompletableFuture<List<HttpData>> onChunk(HttpData chunk) {
+            if (runner == null || !runner.handles(ExtensionEvent.RESPONSE_BODY)) {
+                return CompletableFuture.completedFuture(List.of(chunk));
+            }
+            return runner.runBody(ExtensionEvent.RESPONSE_BODY, responseHeaders, chunk, false)
+                         .thenApply(o -> afterStreamedExtension(o, false));
+        }
+
+        @Override
+        public CompletableFuture<List<HttpData>> onEnd() {
+            if (runner == null || !runner.handles(ExtensionEvent.RESPONSE_BODY)) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            return runner.runBody(ExtensionEvent.RESPONSE_BODY, responseHeaders, HttpData.empty(), true)
+                         .thenApply(o -> afterStreamedExtension(o, false));
+        }
+
+        @Override
+        public @Nullable HttpData onUpstreamFailure(Throwable cause) {
+            errorDetail = "upstream_reset_after_response_started";
+            return null;
+        }
+
+        @Override
+        public CompletableFuture<@Nullable HttpHeaders> onTrailers(HttpHeaders trailers) {
+            return responseTrailers(trailers);
+        }
+    }
+
+    /** Turns a ResponseBody outcome after headers were sent into data, or ends the stream. */
+    private List<HttpData> afterStreamedExtension(ChainOutcome o, boolean sse) {
+        if (o instanceof ChainOutcome.Proceed p) {
+            return p.body() == null ? List.of() : List.of(p.body());
+        }
+        if (o instanceof ChainOutcome.Respond r) {
+            errorDetail = "extension_response; details=\"" + r.extension() + '"';
+            final HttpData last = sse ? HttpData.wrap(SseFrameSplitter.dataEvent(r.response().body().array())) : null;
+            throw new StreamTermination("ended by extension " + r.extension(), last);
+        }
+        final ChainOutcome.Failed f = (ChainOutcome.Failed) o;
+        errorDetail = "extension_failed; details=\"" + f.extension() + '"';
+        throw new StreamTermination("extension " + f.extension() + " failed", null);
+    }
+
+    private CompletableFuture<@Nullable HttpHeaders> responseTrailers(HttpHeaders trailers) {
+        if (trailers.isEmpty() || runner == null || !runner.handles(ExtensionEvent.RESPONSE_TRAILERS)) {
+            return CompletableFuture.completedFuture(trailers);
+        }
+        return runner.runHeaders(ExtensionEvent.RESPONSE_TRAILERS, trailers).thenApply(o -> {
+            if (o instanceof ChainOutcome.Proceed p) {
+                return p.headers();
+            }
+            throw new StreamTermination("ended at trailers", null);
+        });
+    }
+
+    /* ------------------------------------------------------------------------------------ helpers */
+
+    /**
+     * Ends the exchange when an extension answered or failed closed before response headers; returns whether it
+     * did.
+     */
+    private boolean finishedByChain(ChainOutcome outcome) {
+        if (outcome instanceof ChainOutcome.Respond r) {
+            errorDetail = "extension_response; details=\"" + r.extension() + '"';
+            final ImmediateResponse ir = r.response();
+            final var hb = ResponseHeaders.builder(ir.status()).set(REQUEST_ID, requestId);
+            ir.headers().forEach(hb::set);
+            finish(HttpResponse.of(hb.build(), ir.body()));
+            return true;
+        }
+        if (outcome instanceof ChainOutcome.Failed f) {
+            errorDetail = "extension_failed; details=\"" + f.extension() + '"';
+            logger.warn("[{}] extension {} failed closed: {}", requestId, f.extension(), f.cause().toString());
+            finish(OpenAiErrors.response(HttpStatus.INTERNAL_SERVER_ERROR,
+                                         "Extension " + f.extension() + " failed and is configured to fail closed.",
+                                         "extension_error", null, "extension_failed"));
+            return true;
+        }
+        return false;
+    }
+
+    private @Nullable Void internalError(Throwable cause) {
+        final Throwable t = Exceptions.peel(cause);
+        logger.warn("[{}] unexpected failure", requestId, t);
+        if (!response.isDone()) {
+            errorDetail = "internal_error";
+            finish(OpenAiErrors.response(HttpStatus.INTERNAL_SERVER_ERROR, "Internal gateway error.",
+                                         "internal_error", null, null));
+        }
+        return null;
+    }
+
+    private void finish(HttpResponse res) {
+        if (!response.complete(res)) {
+            res.abort();
+        }
+    }
+
+    private void cancelUpstream() {
+        final HttpResponse u = upstream;
+        if (u != null) {
+            u.abort();
+        }
+    }
+
+    private ExchangeRecord record(int status) {
+        return new ExchangeRecord(requestId, headers.method().name(), pathOnly(headers.path()), status,
+                                  route, poolName, endpoint != null ? endpoint.authority() : null, clientModel,
+                                  targetModel, stream, attempts, errorDetail);
+    }
+
+    static boolean isOpenAiPath(String path) {
+        return "/v1/completions".equals(path) || "/v1/chat/completions".equals(path) ||
+               "/v1/embeddings".equals(path);
+    }
+
+    private static boolean isJson(RequestHeaders headers) {
+        final MediaType ct = headers.contentType();
+        return ct == null || ct.is(MediaType.JSON) || ct.subtype().endsWith("json");
+    }
+
+    private static Map<String, String> lowerCaseHeaders(RequestHeaders headers) {
+        final Map<String, String> map = new java.util.HashMap<>();
+        headers.forEach((name, value) -> {
+            if (name.charAt(0) != ':') {
+                map.putIfAbsent(name.toString().toLowerCase(Locale.ROOT), value);
+            }
+        });
+        return map;
+    }
+
+    private static String pathOnly(String pathAndQuery) {
+        final int q = pathAndQuery.indexOf('?');
+        return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+    }
+
+    private static String nullToEmpty(@Nullable String s) {
+        return s == null ? "" : s;
+    }
+
+    private static byte[] concat(List<HttpData> chunks) {
+        if (chunks.size() == 1) {
+            return chunks.get(0).array();
+        }
+        int n = 0;
+        for (HttpData d : chunks) {
+            n += d.length();
+        }
+        final byte[] out = new byte[n];
+        int pos = 0;
+        for (HttpData d : chunks) {
+            System.arraycopy(d.array(), 0, out, pos, d.length());
+            pos += d.length();
+        }
+        return out;
+    }
+
+    private static byte[] concatArrays(List<byte[]> parts) {
+        if (parts.size() == 1) {
+            return parts.get(0);
+        }
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        final byte[] out = new byte[n];
+        int pos = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, pos, p.length);
+            pos += p.length;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.sluice.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+
+/**
+ * The data plane: every request on a gateway listener becomes an {@link Exchange} over the current
+ * {@link GatewaySnapshot}.
+ */
+public final class ProxyService implements HttpService {
+
+    private final Supplier<GatewaySnapshot> snapshot;
+    private final UpstreamClients clients;
+    private final ExchangeListener listener;
+
+    /** Creates the service reading the current configuration from {@code snapshot}. */
+    public ProxyService(Supplier<GatewaySnapshot> snapshot, UpstreamClients clients, ExchangeListener listener) {
+        this.snapshot = requireNonNull(snapshot, "snapshot");
+        this.clients = requireNonNull(clients, "clients");
+        this.listener = requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
+        return new Exchange(ctx, snapshot.get(), clients, listener, ThreadLocalRandom.current()).start(req);
+    }
+}

@@ -1,0 +1,295 @@
+package dev.sluice.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.RequestTimeoutException;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServerErrorHandler;
+import com.linecorp.armeria.server.ServerPort;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.SessionProtocol;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.config.ConfigWatcher;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.config.Resources.GatewaySpec;
+import dev.sluice.config.Resources.Listener;
+import dev.sluice.config.Resources.Resource;
+import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.openai.OpenAiErrors;
+import dev.sluice.picker.EndpointDirectory;
+import dev.sluice.picker.LeastInFlightPicker;
+import dev.sluice.proxy.ExchangeListener;
+import dev.sluice.proxy.GatewaySnapshot;
+import dev.sluice.proxy.ProxyService;
+import dev.sluice.proxy.UpstreamClients;
+import dev.sluice.routing.BodyBasedRouting;
+
+/**
+ * A running gateway: the data-plane listeners of the {@code Gateway} resources, the admin listener, embedded
+ * simulated model servers, endpoint probes and, when started from a path, hot reload.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(GatewayServer.class);
+
+    /** Default data-plane listener when the configuration declares no {@code Gateway}. */
+    public static final int DEFAULT_PORT = 8080;
+    /** Default admin port. */
+    public static final int DEFAULT_ADMIN_PORT = 9090;
+
+    private final ExtensionRegistry registry;
+    private final EndpointDirectory directory = new EndpointDirectory();
+    private final EmbeddedSimulators simulators = new EmbeddedSimulators();
+    private final UpstreamClients clients = new UpstreamClients();
+    private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
+    private final Server server;
+    private final Server admin;
+    private final EndpointProber prober;
+    private volatile @Nullable ConfigWatcher watcher;
+    private volatile long reloads;
+    private volatile long failedReloads;
+
+    private GatewayServer(GatewayConfig config, Options options) {
+        registry = options.registry;
+        current.set(snapshotOf(config));
+        server = dataServer(config, options);
+        admin = adminServer(options);
+        prober = new EndpointProber(current::get, Duration.ofSeconds(1), Duration.ofMillis(500));
+    }
+
+    /** Settings that are not part of the resource configuration. */
+    public static final class Options {
+        private String adminAddress = "127.0.0.1";
+        private int adminPort = DEFAULT_ADMIN_PORT;
+        private ExtensionRegistry registry = new ExtensionRegistry();
+        private ExchangeListener listener = ExchangeListener.NOOP;
+        private @Nullable Path watch;
+
+        /** Sets the admin listener's address and port (0 picks a free port). */
+        public Options admin(String address, int port) {
+            adminAddress = requireNonNull(address, "address");
+            adminPort = port;
+            return this;
+        }
+
+        /** Sets the built-in extensions available to {@code TrafficExtension}s. */
+        public Options registry(ExtensionRegistry registry) {
+            this.registry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /** Sets the observer of exchanges. */
+        public Options listener(ExchangeListener listener) {
+            this.listener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Reloads the configuration from {@code path} whenever it changes. */
+        public Options watch(Path path) {
+            watch = requireNonNull(path, "path");
+            return this;
+        }
+    }
+
+    /** Returns the extension service names configuration may use with {@code registry}. */
+    public static Set<String> knownServices(ExtensionRegistry registry) {
+        final Set<String> names = new HashSet<>(registry.names());
+        names.add(BodyBasedRouting.SERVICE);
+        return Set.copyOf(names);
+    }
+
+    /** Loads {@code path} and starts a gateway that reloads it on change. */
+    public static GatewayServer start(Path path, Options options) throws ConfigException {
+        final GatewayConfig config = ConfigLoader.load(path, knownServices(options.registry));
+        options.watch(path);
+        return start(config, options);
+    }
+
+    /** Starts a gateway on {@code config}. */
+    public static GatewayServer start(GatewayConfig config, Options options) {
+        final GatewayServer gw = new GatewayServer(config, options);
+        try {
+            gw.server.start().join();
+            gw.admin.start().join();
+        } catch (RuntimeException e) {
+            gw.close();
+            throw e;
+        }
+        if (options.watch != null) {
+            gw.watcher = ConfigWatcher.start(options.watch, knownServices(options.registry), Duration.ofMillis(200),
+                                             gw::reload, gw::reloadFailed);
+        }
+        return gw;
+    }
+
+    private GatewaySnapshot snapshotOf(GatewayConfig config) {
+        simulators.sync(config.modelServers());
+        return GatewaySnapshot.build(config, registry, directory, simulators::addressOf,
+                                     pool -> new LeastInFlightPicker(ThreadLocalRandom.current()));
+    }
+
+    /** Swaps in a new configuration; requests in flight finish on the one they started with. */
+    public void reload(GatewayConfig config) {
+        try {
+            final GatewaySnapshot next = snapshotOf(config);
+            final GatewaySnapshot previous = current.getAndSet(next);
+            if (!listeners(previous.config()).equals(listeners(config))) {
+                logger.warn("Listener changes take effect at the next restart; the gateway keeps its ports.");
+            }
+            reloads++;
+            logger.info("Configuration reloaded from {}", config.source());
+        } catch (RuntimeException e) {
+            failedReloads++;
+            logger.error("Configuration reload failed; the previous configuration keeps serving: {}",
+                         e.getMessage());
+        }
+    }
+
+    private void reloadFailed(ConfigException e) {
+        failedReloads++;
+        logger.error("Configuration reload failed; the previous configuration keeps serving:\n{}", e.getMessage());
+    }
+
+    /** Returns the snapshot requests now start with. */
+    public GatewaySnapshot snapshot() {
+        return current.get();
+    }
+
+    /** Returns the number of successful and failed reloads. */
+    public long[] reloadCounts() {
+        return new long[] { reloads, failedReloads };
+    }
+
+    /** Returns the simulator behind a simulated {@code ModelServer} in the default namespace, or {@code null}. */
+    public dev.sluice.simulator.@Nullable SimulatorServer simulator(String modelServerName) {
+        return simulators.simulator("default", modelServerName);
+    }
+
+    /** Returns the first data-plane port. */
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    /** Returns the admin port. */
+    public int adminPort() {
+        return admin.activeLocalPort();
+    }
+
+    /** Returns whether the gateway is ready: configuration loaded and some pool has a live endpoint. */
+    public boolean isReady() {
+        return current.get().pools().values().stream()
+                      .anyMatch(p -> p.endpoints().stream().anyMatch(e -> e.isLive()));
+    }
+
+    private Server dataServer(GatewayConfig config, Options options) {
+        final ServerBuilder sb = Server.builder();
+        final List<Listener> listeners = listeners(config);
+        final String address = bindAddress(config);
+        if (listeners.isEmpty()) {
+            sb.port(new ServerPort(new InetSocketAddress(address, DEFAULT_PORT), SessionProtocol.HTTP));
+        }
+        boolean tlsSet = false;
+        for (Listener l : listeners) {
+            final InetSocketAddress addr = new InetSocketAddress(address, l.port());
+            if ("HTTPS".equals(l.protocol())) {
+                sb.port(new ServerPort(addr, SessionProtocol.HTTPS));
+                if (!tlsSet) {
+                    sb.tls(new File(l.tls().certificateFile()), new File(l.tls().privateKeyFile()));
+                    tlsSet = true;
+                }
+            } else {
+                sb.port(new ServerPort(addr, SessionProtocol.HTTP));
+            }
+        }
+        final ProxyService proxy = new ProxyService(current::get, clients, options.listener);
+        sb.requestTimeoutMillis(0)
+          .maxRequestLength(0)
+          .gracefulShutdownTimeout(Duration.ofMillis(500), Duration.ofSeconds(10))
+          .errorHandler(errorHandler())
+          .service("/v1/models", (ctx, req) -> req.method() == HttpMethod.GET
+                                               ? ModelsService.list(current.get().catalog())
+                                               : proxy.serve(ctx, req))
+          .serviceUnder("/", proxy);
+        return sb.build();
+    }
+
+    /** Maps failures Armeria raises itself to OpenAI error bodies with DESIGN.md's status codes. */
+    private static ServerErrorHandler errorHandler() {
+        return (ctx, cause) -> {
+            final Throwable t = Exceptions.peel(cause);
+            if (t instanceof RequestTimeoutException) {
+                return OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The request timed out at the gateway.",
+                                             "timeout", null, "request_timeout");
+            }
+            if (t instanceof ContentTooLargeException) {
+                return OpenAiErrors.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                                             "The request body is larger than the limit.",
+                                             "invalid_request_error", null, "request_too_large");
+            }
+            return null;
+        };
+    }
+
+    private Server adminServer(Options options) {
+        return Server.builder()
+                     .port(new ServerPort(new InetSocketAddress(options.adminAddress, options.adminPort),
+                                          SessionProtocol.HTTP))
+                     .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
+                     .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK))
+                     .service("/readyz", (ctx, req) -> isReady() ? HttpResponse.of(HttpStatus.OK)
+                                                                 : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE))
+                     .build();
+    }
+
+    private static List<Listener> listeners(GatewayConfig config) {
+        final List<Listener> all = new ArrayList<>();
+        for (Resource<GatewaySpec> g : config.gateways()) {
+            all.addAll(g.spec().listeners());
+        }
+        return all;
+    }
+
+    private static String bindAddress(GatewayConfig config) {
+        for (Resource<GatewaySpec> g : config.gateways()) {
+            if (!g.spec().addresses().isEmpty()) {
+                return g.spec().addresses().get(0).value();
+            }
+        }
+        return "127.0.0.1";
+    }
+
+    @Override
+    public void close() {
+        final ConfigWatcher w = watcher;
+        if (w != null) {
+            w.close();
+        }
+        prober.close();
+        server.stop().join();
+        admin.stop().join();
+        clients.close();
+        simulators.close();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.sluice.server;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.linecorp.armeria.client.WebClient;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+
+import dev.sluice.config.ConfigLoader;
+import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.simulator.SimulatorServer;
+
+/** A gateway started from YAML in a temporary folder, with its simulated pools and clients, for tests. */
+public final class TestGateway implements AutoCloseable {
+
+    /**
+     * Two pools like the quickstart's, with fast simulated servers: {@code llama} (servers llama-0 and llama-1,
+     * base {@code meta-llama/Llama-3.1-8B-Instruct} with adapter {@code food-review}) and {@code gemma} (gemma-0).
+     * {@code ${PORT}} is replaced by a free port.
+     */
+    public static final String TWO_POOLS = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: gw}
+            spec:
+              listeners: [{name: http, port: ${PORT}, protocol: HTTP}]
+            ---
+            apiVersion: inference.networking.k8s.io/v1
+            kind: InferencePool
+            metadata: {name: llama}
+            spec:
+              selector: {matchLabels: {app: llama}}
+              targetPorts: [{number: 8000}]
+            ---
+            apiVersion: inference.networking.k8s.io/v1
+            kind: InferencePool
+            metadata: {name: gemma}
+            spec:
+              selector: {matchLabels: {app: gemma}}
+              targetPorts: [{number: 8000}]
+            ---
+            apiVersion: sluice.dev/v1alpha1
+            kind: ModelServer
+            metadata: {name: llama-0, labels: {app: llama}}
+            spec:
+              simulated: {model: meta-llama/Llama-3.1-8B-Instruct, loraAdapters: [food-review], timeToFirstToken: 2ms, interTokenLatency: 1ms, outputTokens: 8}
+            ---
+            apiVersion: sluice.dev/v1alpha1
+            kind: ModelServer
+            metadata: {name: llama-1, labels: {app: llama}}
+            spec:
+              simulated: {model: meta-llama/Llama-3.1-8B-Instruct, loraAdapters: [food-review], timeToFirstToken: 2ms, interTokenLatency: 1ms, outputTokens: 8}
+            ---
+            apiVersion: sluice.dev/v1alpha1
+            kind: ModelServer
+            metadata: {name: gemma-0, labels: {app: gemma}}
+            spec:
+              simulated: {model: google/gemma-3-1b-it, timeToFirstToken: 2ms, interTokenLatency: 1ms, outputTokens: 8}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: by-model}
+            spec:
+              parentRefs: [{name: gw}]
+              rules:
+              - matches: [{headers: [{name: X-Gateway-Base-Model-Name, value: meta-llama/Llama-3.1-8B-Instruct}]}]
+                backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: llama}]
+              - matches: [{headers: [{name: X-Gateway-Base-Model-Name, value: google/gemma-3-1b-it}]}]
+                backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: gemma}]
+            """;
+
+    private final GatewayServer server;
+    private final Path dir;
+
+    private TestGateway(GatewayServer server, Path dir) {
+        this.server = server;
+        this.dir = dir;
+    }
+
+    /** Starts a gateway on {@code yaml} (with {@code ${PORT}} filled in) written to {@code dir}/gateway.yaml. */
+    public static TestGateway start(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
+        final Path file = dir.resolve("gateway.yaml");
+        Files.writeString(file, yaml.replace("${PORT}", String.valueOf(freePort())));
+        final GatewayServer server = GatewayServer.start(
+                ConfigLoader.load(file, GatewayServer.knownServices(registry)),
+                new GatewayServer.Options().admin("127.0.0.1", 0).registry(registry).watch(file));
+        return new TestGateway(server, dir);
+    }
+
+    /** Starts the two-pool gateway with no extra extensions. */
+    public static TestGateway start(Path dir) throws Exception {
+        return start(dir, TWO_POOLS, new ExtensionRegistry());
+    }
+
+    /** Returns a free loopback port. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    public GatewayServer server() {
+        return server;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    /** Returns the official OpenAI client pointed at the gateway, without retries (so errors show as they are). */
+    public OpenAIClient openAi() {
+        return OpenAIOkHttpClient.builder().baseUrl(baseUrl() + "/v1").apiKey("unused").maxRetries(0)
+                                 .timeout(Duration.ofSeconds(20)).build();
+    }
+
+    /** Returns a plain HTTP client pointed at the gateway. */
+    public WebClient http() {
+        return WebClient.builder(baseUrl()).responseTimeoutMillis(20_000).build();
+    }
+
+    /** Returns the simulator behind {@code ModelServer} {@code name}. */
+    public SimulatorServer sim(String name) {
+        final SimulatorServer s = server.simulator(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no simulated ModelServer " + name);
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
