@@ -66,6 +66,13 @@ public final class ConfigLoader {
             readFile(file, binder, problems);
         }
         binder.crossCheck();
+        if (problems.isEmpty() && binder.bound().isEmpty()) {
+            // Almost always a mistake, or a file caught half-written by a non-atomic save; either way serving
+            // nothing would be worse than keeping the previous configuration.
+            problems.add(new ConfigProblem(new Location(fileOrDir.toString(), 0), null, null,
+                                           "no resources (expected: at least one resource, such as a Gateway " +
+                                           "or an InferencePool)"));
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(sorted(problems, files));
         }

@@ -521,6 +521,7 @@ final class ResourceBinder {
         final Node groupNode = b.value("group");
         String group = b.string("group");
         final String kind = b.oneOf("kind", "Service", List.of("Service", INFERENCE_POOL));
+        b.value("name"); // read below by kind; listed here so that messages list the fields in their usual order
         final Integer port = b.integer("port", 1, 65535);
         final int weight = b.integer("weight", 0, MAX_WEIGHT, 1);
         String name = null;
@@ -548,8 +549,6 @@ final class ResourceBinder {
             if (name != null) {
                 expectPool(b, name, namespace);
             }
-        } else {
-            b.value("name");
         }
         return new BackendRef(group != null ? group : "", kind, name, port, weight);
     }
