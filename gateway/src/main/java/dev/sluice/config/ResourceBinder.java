@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
@@ -161,13 +162,19 @@ final class ResourceBinder {
         if (top == null) {
             return;
         }
-        final String kind = top.requiredString("kind");
-        final String apiVersion = top.requiredString("apiVersion");
+        final String kinds = "one of " + String.join(", ", KIND_ORDER);
+        final String kind = top.has("kind") ? top.string("kind") : null;
         final String expectedVersion = kind != null ? KINDS.get(kind) : null;
-        if (kind != null && expectedVersion == null) {
-            doc.invalid(top.value("kind"), "kind", "one of " + String.join(", ", KIND_ORDER));
+        if (!top.has("kind")) {
+            top.missing("kind", kinds);
+        } else if (kind != null && expectedVersion == null) {
+            doc.invalid(top.value("kind"), "kind", kinds);
         }
-        if (expectedVersion != null && apiVersion != null && !expectedVersion.equals(apiVersion)) {
+        final String apiVersion = top.has("apiVersion") ? top.string("apiVersion") : null;
+        if (!top.has("apiVersion")) {
+            top.missing("apiVersion", expectedVersion != null ? expectedVersion + " for kind " + kind
+                                                               : "an API version such as " + Resources.GATEWAY_API);
+        } else if (expectedVersion != null && apiVersion != null && !expectedVersion.equals(apiVersion)) {
             doc.invalid(top.value("apiVersion"), "apiVersion", expectedVersion + " for kind " + kind);
         }
 
@@ -205,7 +212,7 @@ final class ResourceBinder {
 
     private static @Nullable String peekResourceName(Node root) {
         // Problems found before metadata is read (apiVersion, kind) should still name the resource.
-        if (!(root instanceof org.snakeyaml.engine.v2.nodes.MappingNode mapping)) {
+        if (!(root instanceof MappingNode mapping)) {
             return null;
         }
         String kind = null;
@@ -217,7 +224,7 @@ final class ResourceBinder {
             if ("kind".equals(key.getValue()) && tuple.getValueNode() instanceof ScalarNode value) {
                 kind = value.getValue();
             } else if ("metadata".equals(key.getValue()) &&
-                       tuple.getValueNode() instanceof org.snakeyaml.engine.v2.nodes.MappingNode meta) {
+                       tuple.getValueNode() instanceof MappingNode meta) {
                 for (var m : meta.getValue()) {
                     if (m.getKeyNode() instanceof ScalarNode mk && "name".equals(mk.getValue()) &&
                         m.getValueNode() instanceof ScalarNode mv) {

@@ -510,6 +510,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void documentsThatAreNotResources() throws Exception {
+        final String yaml = """
+                - just
+                - a list
+                ---
+                metadata: {name: x}
+                spec: {}
+                """;
+        final ConfigException e = loadFails(write("c.yaml", yaml));
+        assertThat(e.problems()).extracting(ConfigProblem::toString).containsExactly(
+                dir.resolve("c.yaml") + ":1: a list (expected: a mapping)",
+                dir.resolve("c.yaml") + ":4: kind: missing (expected: one of Gateway, HTTPRoute, InferencePool, " +
+                "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, BackendPolicy, " +
+                "ConfigMap)",
+                dir.resolve("c.yaml") + ":4: apiVersion: missing (expected: an API version such as " +
+                "gateway.networking.k8s.io/v1)");
+    }
+
+    @Test
     void badDurations() throws Exception {
         final String yaml = POOL + "---\n" + route("""
                     - kind: InferencePool
