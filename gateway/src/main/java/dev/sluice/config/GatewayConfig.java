@@ -50,6 +50,14 @@ public record GatewayConfig(
         return inferencePools.stream().filter(r -> r.metadata().name().equals(name)).findFirst();
     }
 
+    /** Returns the pool with the given namespace and name. */
+    public Optional<Resource<InferencePoolSpec>> pool(String namespace, String name) {
+        return inferencePools.stream()
+                             .filter(r -> r.metadata().namespace().equals(namespace) &&
+                                          r.metadata().name().equals(name))
+                             .findFirst();
+    }
+
     /** Returns the objective with the given name. */
     public Optional<Resource<InferenceObjectiveSpec>> objective(String name) {
         return inferenceObjectives.stream().filter(r -> r.metadata().name().equals(name)).findFirst();

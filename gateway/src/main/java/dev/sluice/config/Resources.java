@@ -24,11 +24,12 @@ public final class Resources {
 
     private Resources() {}
 
-    /** Where a resource (or one of its fields) was written: a file and a 1-based line. */
+    /** Where a resource (or one of its fields) was written: a file and a 1-based line (0 when unknown). */
     public record Location(String file, int line) {
         @Override
         public String toString() {
-            return file + ':' + line;
+            // A problem with the file as a whole (missing, unreadable) has no line worth printing.
+            return line > 0 ? file + ':' + line : file;
         }
     }
 
