@@ -111,13 +111,14 @@ public final class SluiceCommand implements Runnable {
 
     @Command(name = "sim", description = "Runs a standalone simulated vLLM-like model server.",
              mixinStandardHelpOptions = false)
-    static final class Sim implements Runnable {
+    static final class Sim implements Callable<Integer> {
         @CommandLine.Unmatched
         String[] args = new String[0];
 
         @Override
-        public void run() {
+        public Integer call() throws Exception {
             SimulatorMain.main(args);
+            return 0;
         }
     }
 }

@@ -673,7 +673,10 @@ final class Exchange {
     }
 
     private void finish(HttpResponse res) {
-        if (!response.complete(res)) {
+        // Responses relayed from upstream already carry the id; this adds it to those the gateway makes.
+        final HttpResponse withId = res instanceof HttpResponseWriter ? res
+                                    : res.mapHeaders(h -> h.toBuilder().set(REQUEST_ID, requestId).build());
+        if (!response.complete(withId)) {
             res.abort();
         }
     }

@@ -3,6 +3,8 @@ package dev.sluice.server;
 import static java.util.Objects.requireNonNull;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,8 +140,13 @@ public final class GatewayServer implements AutoCloseable {
             throw e;
         }
         if (options.watch != null) {
-            gw.watcher = ConfigWatcher.start(options.watch, knownServices(options.registry), Duration.ofMillis(200),
-                                             gw::reload, gw::reloadFailed);
+            try {
+                gw.watcher = ConfigWatcher.start(options.watch, knownServices(options.registry),
+                                                 ConfigWatcher.DEFAULT_DEBOUNCE, gw::reload, gw::reloadFailed);
+            } catch (IOException e) {
+                gw.close();
+                throw new UncheckedIOException("cannot watch " + options.watch, e);
+            }
         }
         return gw;
     }
