@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
+import dev.sluice.bench.proxy.ArmStartException;
 import dev.sluice.bench.proxy.Arms;
 import dev.sluice.bench.proxy.BenchmarkRunner;
 import dev.sluice.bench.proxy.RequiredTools;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Option;
 
 /** Command-line entry point of the proxy-overhead benchmark ({@code ./sluice bench proxy}). */
 @Command(name = "sluice bench proxy", mixinStandardHelpOptions = true, sortOptions = false,
+        version = "Sluice proxy-overhead benchmark",
         description = {
             "Measures what a proxy costs: wrk against a fixed nginx backend directly, through nginx, through HAProxy "
                     + "and through Sluice, in interleaved rounds.",
@@ -90,7 +92,15 @@ public final class ProxyOverheadBenchmark implements Callable<Integer> {
             System.err.println(tools.missingMessage());
             return 2;
         }
-        return new BenchmarkRunner(settings(), tools, System.out).run();
+        try {
+            return new BenchmarkRunner(settings(), tools, System.out).run();
+        } catch (InterruptedException e) {
+            System.err.println("benchmark cancelled; every process it started has been stopped");
+            return 130;
+        } catch (ArmStartException e) {
+            System.err.println("cannot benchmark: " + e.getMessage());
+            return 1;
+        }
     }
 
     private Settings settings() {

@@ -44,14 +44,15 @@ public final class Arms {
         return new ProcessArm(HAPROXY, port, true, command, dir, Readiness.tcp(port), NATIVE_READY);
     }
 
-    /** Sluice serving {@code <tmp>/sluice/gateway.yaml}; ready when its admin /healthz answers 200. */
+    /** Sluice serving {@code <tmp>/sluice/gateway.yaml}; ready when its admin /healthz answers 200 and its port accepts. */
     public static Arm sluice(SluiceLaunch launch, Path tmp, int port, int adminPort, int backendPort)
             throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("sluice"));
         Files.writeString(dir.resolve("gateway.yaml"), Configs.sluiceGateway(port, backendPort));
         URI health = URI.create("http://127.0.0.1:" + adminPort + "/healthz");
-        return new ProcessArm(SLUICE, port, true, launch.command(dir, adminPort), dir, Readiness.http200(health),
-                SLUICE_READY);
+        // Health may answer before the traffic listener is bound; wrk must not meet a closed port.
+        Readiness ready = Readiness.all(Readiness.http200(health), Readiness.tcp(port));
+        return new ProcessArm(SLUICE, port, true, launch.command(dir, adminPort), dir, ready, SLUICE_READY);
     }
 
     private static List<String> nginxCommand(Path nginx, Path dir) {

@@ -83,15 +83,16 @@ public final class BenchmarkRunner {
         for (Arm arm : arms) {
             sanityCheck(arm);
         }
+        stopIfCancelled(cleanup);
         arms.stream().filter(a -> a.name().equals(Arms.SLUICE)).findFirst().ifPresent(s -> warmUp(wrk, s));
 
         List<Measurement> measurements = new ArrayList<>();
         for (int round = 1; round <= settings.rounds(); round++) {
             for (Arm arm : arms) {
-                measurements.add(throughputRun(wrk, arm, round, clockTicks));
+                measurements.add(throughputRun(wrk, arm, round, clockTicks, cleanup));
             }
             for (Arm arm : arms) {
-                measurements.add(latencyRun(wrk, arm, round));
+                measurements.add(latencyRun(wrk, arm, round, cleanup));
             }
         }
 
@@ -109,6 +110,12 @@ public final class BenchmarkRunner {
         return new Report(settings, machine, summaries, measurements, goals, armPorts, armCommands,
                 wrk.commandTemplate(settings.threads(), settings.connections(), settings.durationSeconds()),
                 wrk.commandTemplate(1, 1, settings.durationSeconds()), notes, tmp);
+    }
+
+    private static void stopIfCancelled(Cleanup cleanup) throws InterruptedException {
+        if (cleanup.started()) {
+            throw new InterruptedException("benchmark cancelled");
+        }
     }
 
     private Optional<Arm> startSluice(Path tmp, int port, int adminPort, int backendPort, Cleanup cleanup)
@@ -166,11 +173,13 @@ public final class BenchmarkRunner {
         }
     }
 
-    private Measurement throughputRun(WrkRunner wrk, Arm arm, int round, long clockTicks)
+    private Measurement throughputRun(WrkRunner wrk, Arm arm, int round, long clockTicks, Cleanup cleanup)
             throws IOException, InterruptedException {
         OptionalLong pid = arm.cpuPid();
         long before = pid.isPresent() ? ProcessCpu.treeTicks(pid.getAsLong()) : 0;
         WrkResult result = wrk.run(arm.port(), settings.threads(), settings.connections(), settings.durationSeconds());
+        // A run cut short by Ctrl-C is garbage, not a result.
+        stopIfCancelled(cleanup);
         double cpu = Double.NaN;
         if (pid.isPresent()) {
             long ticks = ProcessCpu.treeTicks(pid.getAsLong()) - before;
@@ -185,8 +194,10 @@ public final class BenchmarkRunner {
         return m;
     }
 
-    private Measurement latencyRun(WrkRunner wrk, Arm arm, int round) throws IOException, InterruptedException {
+    private Measurement latencyRun(WrkRunner wrk, Arm arm, int round, Cleanup cleanup)
+            throws IOException, InterruptedException {
         WrkResult result = wrk.run(arm.port(), 1, 1, settings.durationSeconds());
+        stopIfCancelled(cleanup);
         out.printf(Locale.ROOT, "round %d/%d latency    %-8s p50 %7.0f us  p99 %7.0f us%s%n", round,
                 settings.rounds(), arm.name(), result.p50Micros(), result.p99Micros(), flags(result));
         return new Measurement(arm.name(), round, Phase.LATENCY, wrk.command(arm.port(), 1, 1,

@@ -30,6 +30,11 @@ public final class Cleanup implements Runnable {
         arms.add(arm);
     }
 
+    /** True once cleaning up has begun (Ctrl-C, SIGTERM or the normal end): start nothing new after that. */
+    public boolean started() {
+        return done.get();
+    }
+
     @Override
     public void run() {
         if (!done.compareAndSet(false, true)) {

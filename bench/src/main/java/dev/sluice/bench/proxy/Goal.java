@@ -25,30 +25,30 @@ public record Goal(String description, String measured, Verdict verdict) {
         }
         ArmSummary s = sluice.get();
         return List.of(
-                atLeast(throughput, s.vsHaproxy(), MIN_THROUGHPUT_VS_HAPROXY, "%.2fx"),
-                atMost(latency, s.addedP50Micros(), MAX_ADDED_P50_MICROS, "%.0f us"),
-                atMost(cpu, s.cpuMicrosPerRequest(), MAX_CPU_MICROS_PER_REQUEST, "%.1f us/request"));
+                atLeast(throughput, s.vsHaproxy(), MIN_THROUGHPUT_VS_HAPROXY, "%.2f", "x"),
+                atMost(latency, s.addedP50Micros(), MAX_ADDED_P50_MICROS, "%.0f", " us"),
+                atMost(cpu, s.cpuMicrosPerRequest(), MAX_CPU_MICROS_PER_REQUEST, "%.1f", " us/request"));
     }
 
     private static Goal notMeasured(String description, String why) {
         return new Goal(description, why, Verdict.NOT_MEASURED);
     }
 
-    private static Goal atLeast(String description, Stats stats, double threshold, String format) {
-        return judge(description, stats, format, stats.median() >= threshold);
+    private static Goal atLeast(String description, Stats stats, double threshold, String format, String unit) {
+        return judge(description, stats, format, unit, stats.median() >= threshold);
     }
 
-    private static Goal atMost(String description, Stats stats, double threshold, String format) {
-        return judge(description, stats, format, stats.median() <= threshold);
+    private static Goal atMost(String description, Stats stats, double threshold, String format, String unit) {
+        return judge(description, stats, format, unit, stats.median() <= threshold);
     }
 
-    private static Goal judge(String description, Stats stats, String format, boolean met) {
+    private static Goal judge(String description, Stats stats, String format, String unit, boolean met) {
         if (stats.isEmpty()) {
             // Sluice ran but no round was clean (errors or non-2xx): that is a failure, not a gap.
             return new Goal(description, "no clean runs", Verdict.FAIL);
         }
-        String measured = String.format(Locale.ROOT, "median " + format + " over %d rounds (range " + format + " .. "
-                + format + ")", stats.median(), stats.count(), stats.min(), stats.max());
+        String measured = String.format(Locale.ROOT, "median " + format + unit + " over %d round(s), range " + format
+                + ".." + format, stats.median(), stats.count(), stats.min(), stats.max());
         return new Goal(description, measured, met ? Verdict.PASS : Verdict.FAIL);
     }
 }

@@ -27,6 +27,18 @@ public interface Readiness {
         };
     }
 
+    /** Ready once every one of the checks passes, tried in order. */
+    static Readiness all(Readiness... checks) {
+        return () -> {
+            for (Readiness check : checks) {
+                if (!check.check()) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
     /** Ready once a GET of the URI answers 200. */
     static Readiness http200(URI uri) {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

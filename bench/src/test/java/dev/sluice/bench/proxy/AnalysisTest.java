@@ -87,7 +87,7 @@ class AnalysisTest {
         List<Goal> goals = Goal.evaluate(Optional.of(failing), "");
         assertThat(goals).extracting(Goal::verdict).containsExactly(Goal.Verdict.FAIL, Goal.Verdict.FAIL,
                 Goal.Verdict.FAIL);
-        assertThat(goals.get(0).measured()).startsWith("median 0.85x over 3 rounds (range 0.80x .. 0.95x)");
+        assertThat(goals.get(0).measured()).isEqualTo("median 0.85x over 3 round(s), range 0.80..0.95");
         assertThat(goals.get(2).measured()).isEqualTo("no clean runs");
 
         assertThat(Goal.evaluate(Optional.empty(), "Sluice skipped")).extracting(Goal::verdict)
