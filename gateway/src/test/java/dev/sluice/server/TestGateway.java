@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.linecorp.armeria.client.WebClient;
 import com.openai.client.OpenAIClient;
@@ -12,6 +13,8 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.proxy.ExchangeListener;
+import dev.sluice.proxy.ExchangeRecord;
 import dev.sluice.simulator.SimulatorServer;
 
 /** A gateway started from YAML in a temporary folder, with its simulated pools and clients, for tests. */
@@ -75,20 +78,29 @@ public final class TestGateway implements AutoCloseable {
 
     private final GatewayServer server;
     private final Path dir;
+    private final ConcurrentLinkedQueue<ExchangeRecord> records;
 
-    private TestGateway(GatewayServer server, Path dir) {
+    private TestGateway(GatewayServer server, Path dir, ConcurrentLinkedQueue<ExchangeRecord> records) {
         this.server = server;
         this.dir = dir;
+        this.records = records;
     }
 
     /** Starts a gateway on {@code yaml} (with {@code ${PORT}} filled in) written to {@code dir}/gateway.yaml. */
     public static TestGateway start(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
         final Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, yaml.replace("${PORT}", String.valueOf(freePort())));
+        final ConcurrentLinkedQueue<ExchangeRecord> records = new ConcurrentLinkedQueue<>();
         final GatewayServer server = GatewayServer.start(
                 ConfigLoader.load(file, GatewayServer.knownServices(registry)),
-                new GatewayServer.Options().admin("127.0.0.1", 0).registry(registry).watch(file));
-        return new TestGateway(server, dir);
+                new GatewayServer.Options().admin("127.0.0.1", 0).registry(registry).watch(file)
+                                           .listener(new ExchangeListener() {
+                                               @Override
+                                               public void onComplete(ExchangeRecord record) {
+                                                   records.add(record);
+                                               }
+                                           }));
+        return new TestGateway(server, dir, records);
     }
 
     /** Starts the two-pool gateway with no extra extensions. */
@@ -109,6 +121,19 @@ public final class TestGateway implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** Returns the records of the exchanges that ended so far. */
+    public ConcurrentLinkedQueue<ExchangeRecord> records() {
+        return records;
+    }
+
+    /** Rewrites the configuration file (the gateway reloads it). */
+    public void rewriteConfig(String yaml) throws IOException {
+        final Path tmp = dir.resolve("gateway.yaml.tmp");
+        Files.writeString(tmp, yaml.replace("${PORT}", String.valueOf(server.port())));
+        Files.move(tmp, dir.resolve("gateway.yaml"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                   java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     public String baseUrl() {
