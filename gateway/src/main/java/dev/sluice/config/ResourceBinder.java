@@ -244,10 +244,32 @@ final class ResourceBinder {
         final String namespace = meta.string("namespace", false, DNS_LABEL, 63, NAMESPACE_EXPECTED);
         final Map<String, String> labels = labels(meta, "labels", 0);
         final Map<String, String> annotations = meta.stringMap("annotations");
+        checkMaxBodyAnnotation(meta, annotations);
         // Server-populated fields, present in manifests copied from a cluster with kubectl get -o yaml.
         meta.ignore("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields");
         meta.done();
         return new ObjectMeta(name, namespace != null ? namespace : "default", labels, annotations);
+    }
+
+    /** The Gateway annotation that sets the largest request body; checked here so a typo fails at load time. */
+    static final String MAX_BODY_ANNOTATION = "sluice.dev/max-request-body-bytes";
+
+    private static void checkMaxBodyAnnotation(Obj meta, Map<String, String> annotations) {
+        final String value = annotations.get(MAX_BODY_ANNOTATION);
+        if (value == null) {
+            return;
+        }
+        long bytes;
+        try {
+            bytes = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            bytes = -1;
+        }
+        if (bytes <= 0) {
+            final Node annotationsNode = meta.value("annotations");
+            meta.doc().problem(annotationsNode, meta.field("annotations") + '.' + MAX_BODY_ANNOTATION,
+                               value + " (expected: a positive number of bytes)");
+        }
     }
 
     /** Reads a label map and checks keys and values the way Kubernetes does. */

@@ -74,6 +74,7 @@ final class Exchange {
     private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
 
     static final String REQUEST_ID = "x-request-id";
+
     static final String OBJECTIVE_HEADER = "x-gateway-inference-objective";
 
     private final ServiceRequestContext ctx;
@@ -115,6 +116,7 @@ final class Exchange {
         final String given = in.get(REQUEST_ID);
         requestId = given != null && !given.isEmpty() ? given : UUID.randomUUID().toString();
         headers = given != null ? in : in.toBuilder().set(REQUEST_ID, requestId).build();
+        ctx.setAttr(ProxyService.REQUEST_ID_ATTR, requestId);
         ctx.whenRequestCancelling().thenRun(this::cancelUpstream);
         ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(
                 log.isAvailable(com.linecorp.armeria.common.logging.RequestLogProperty.RESPONSE_HEADERS)

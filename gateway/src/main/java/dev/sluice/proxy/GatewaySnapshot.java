@@ -34,7 +34,10 @@ import dev.sluice.routing.Router;
  */
 public final class GatewaySnapshot {
 
-    /** The annotation on a {@code Gateway} that sets the largest request body accepted, in bytes. */
+    /**
+     * The annotation on a {@code Gateway} that sets the largest request body accepted, in bytes (validated when the
+     * configuration loads).
+     */
     public static final String MAX_BODY_ANNOTATION = "sluice.dev/max-request-body-bytes";
     /** The default largest request body: long prompts are big, but 8 MiB is far beyond any context window's text. */
     public static final long DEFAULT_MAX_BODY_BYTES = 8L << 20;

@@ -10,11 +10,16 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
+import io.netty.util.AttributeKey;
+
 /**
  * The data plane: every request on a gateway listener becomes an {@link Exchange} over the current
  * {@link GatewaySnapshot}.
  */
 public final class ProxyService implements HttpService {
+
+    /** The request's {@code x-request-id}, for responses Armeria makes itself (timeouts) outside the exchange. */
+    public static final AttributeKey<String> REQUEST_ID_ATTR = AttributeKey.valueOf(ProxyService.class, "requestId");
 
     private final Supplier<GatewaySnapshot> snapshot;
     private final UpstreamClients clients;

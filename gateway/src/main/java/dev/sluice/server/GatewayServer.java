@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -246,16 +247,20 @@ public final class GatewayServer implements AutoCloseable {
     private static ServerErrorHandler errorHandler() {
         return (ctx, cause) -> {
             final Throwable t = Exceptions.peel(cause);
+            final HttpResponse res;
             if (t instanceof RequestTimeoutException) {
-                return OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The request timed out at the gateway.",
-                                             "timeout", null, "request_timeout");
+                res = OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The request timed out at the gateway.",
+                                            "timeout", null, "request_timeout");
+            } else if (t instanceof ContentTooLargeException) {
+                res = OpenAiErrors.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                                            "The request body is larger than the limit.",
+                                            "invalid_request_error", null, "request_too_large");
+            } else {
+                return null;
             }
-            if (t instanceof ContentTooLargeException) {
-                return OpenAiErrors.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
-                                             "The request body is larger than the limit.",
-                                             "invalid_request_error", null, "request_too_large");
-            }
-            return null;
+            final String requestId = ctx.attr(ProxyService.REQUEST_ID_ATTR);
+            return requestId == null ? res
+                                     : res.mapHeaders(h -> h.toBuilder().set("x-request-id", requestId).build());
         };
     }
 
@@ -294,8 +299,8 @@ public final class GatewayServer implements AutoCloseable {
             w.close();
         }
         prober.close();
-        server.stop().join();
-        admin.stop().join();
+        // Each Armeria server waits out its own event loop's quiet period when it stops, so stop them together.
+        CompletableFuture.allOf(server.stop(), admin.stop()).join();
         clients.close();
         simulators.close();
     }

@@ -204,6 +204,22 @@ class ConfigLoaderTest {
         assertThat(config.gateways()).isEmpty();
     }
 
+    @Test
+    void rejectsABadMaxBodyAnnotation() throws Exception {
+        write("gw.yaml", """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: gw
+                  annotations: {sluice.dev/max-request-body-bytes: "8MB"}
+                spec:
+                  listeners: [{name: http, port: 8080, protocol: HTTP}]
+                """);
+        assertThat(loadFails(dir).problems()).singleElement().hasToString(
+                dir.resolve("gw.yaml") + ":5: Gateway/gw: metadata.annotations.sluice.dev/max-request-body-bytes: " +
+                "8MB (expected: a positive number of bytes)");
+    }
+
     /* ------------------------------------------------------------------------------------ folders */
 
     @Test
