@@ -1,8 +1,8 @@
 package dev.sluice.simulator;
 
 import static dev.sluice.simulator.TestHttp.metric;
+import static dev.sluice.simulator.TestHttp.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -99,7 +99,7 @@ class MetricsTest {
                 assertThat(metric(body, KV_USAGE)).isEqualTo(26.0 / 8192);
                 assertThat(body).contains("running_lora_adapters=\"sql-lora\"");
             }
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            eventually().untilAsserted(() -> {
                 final String body = http.get("/metrics").body();
                 assertThat(metric(body, RUNNING)).isZero();
                 assertThat(metric(body, KV_USAGE)).isZero();
@@ -119,7 +119,7 @@ class MetricsTest {
                 assertThat(first.readLineStartingWith("data: ")).isNotNull();
                 try (RawStream second = new RawStream(server, "/v1/completions",
                                                       "{\"prompt\":\"b\",\"stream\":true}")) {
-                    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    eventually().untilAsserted(() -> {
                         final String body = http.get("/metrics").body();
                         assertThat(metric(body, RUNNING)).isEqualTo(1.0);
                         assertThat(metric(body, WAITING)).isEqualTo(1.0);
@@ -150,7 +150,7 @@ class MetricsTest {
                                                     "{\"model\":\"m\",\"prompt\":\"c\",\"stream\":true}")) {
                     // The base model needs no adapter slot and is admitted past the waiting lora-b request.
                     assertThat(base.readLineStartingWith("data: ")).isNotNull();
-                    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    eventually().untilAsserted(() -> {
                         final String body = http.get("/metrics").body();
                         assertThat(body).contains("vllm:lora_requests_info{max_lora=\"1\"," +
                                                   "waiting_lora_adapters=\"lora-b\"," +

@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -98,6 +101,16 @@ final class TestHttp {
         assertThat(data).last().isEqualTo("[DONE]");
         assertThat(data.subList(0, data.size() - 1)).doesNotContain("[DONE]");
         return data.subList(0, data.size() - 1).stream().map(TestHttp::json).toList();
+    }
+
+    /**
+     * Returns an Awaitility condition that polls often: the simulator's timings in tests are milliseconds.
+     */
+    static ConditionFactory eventually() {
+        return Awaitility.await()
+                         .atMost(Duration.ofSeconds(5))
+                         .pollDelay(Duration.ZERO)
+                         .pollInterval(Duration.ofMillis(10));
     }
 
     /** Reads the value of one sample line of a Prometheus text body, or -1 if absent. */

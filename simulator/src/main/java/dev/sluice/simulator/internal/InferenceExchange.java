@@ -19,6 +19,7 @@ import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.stream.AbortedStreamException;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import dev.sluice.simulator.GenerationRequest;
@@ -299,7 +300,8 @@ final class InferenceExchange {
             response.write(HttpData.wrap(body, 0, body.length / 2));
         }
         // close(cause) delivers what was written, then resets the stream (HTTP/2) or the connection (HTTP/1).
-        response.close(new SimulatedCrashException());
+        // Armeria logs no warning for an aborted stream.
+        response.close(AbortedStreamException.get());
         simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - arrivalNanos));
         simulator.counters().onFailed();
     }
@@ -329,7 +331,7 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
-        response.abort(new SimulatedCrashException());
+        response.abort();
         simulator.counters().onFailed();
     }
 
@@ -363,14 +365,5 @@ final class InferenceExchange {
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
-    }
-
-    /** Marks a response broken off on purpose, so that logs tell it from a real failure. */
-    static final class SimulatedCrashException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrashException() {
-            super("simulated crash", null, false, false);
-        }
     }
 }
