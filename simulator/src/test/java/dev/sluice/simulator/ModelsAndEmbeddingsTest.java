@@ -90,10 +90,11 @@ class ModelsAndEmbeddingsTest {
         assertThat(body.path("usage").path("prompt_tokens").intValue()).isEqualTo(6);
         assertThat(body.path("usage").path("total_tokens").intValue()).isEqualTo(6);
 
-        final JsonNode single = json(http.post("/v1/embeddings", "{\"input\":\"first text\"}").body());
+        // An embedding depends on its text, not on its place in the batch.
+        final JsonNode single = json(http.post("/v1/embeddings", "{\"input\":\"second one\"}").body());
         assertThat(single.path("data")).hasSize(1);
         assertThat(single.path("data").get(0).path("embedding"))
-                .isEqualTo(body.path("data").get(0).path("embedding"));
+                .isEqualTo(body.path("data").get(1).path("embedding"));
     }
 
     @Test
