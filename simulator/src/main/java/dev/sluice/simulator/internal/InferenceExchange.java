@@ -222,6 +222,9 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
+        // Count before the last byte goes out, so that a client that has read the response sees it counted.
+        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - submittedNanos));
+        simulator.counters().onCompleted();
         final Usage usage = new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
                                       admitted.cachedPromptTokens());
         if (request.stream()) {
@@ -235,8 +238,6 @@ final class InferenceExchange {
         } else {
             response.close(AggregatedHttpResponse.of(HttpStatus.OK, MediaType.JSON, plainBody(usage)));
         }
-        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - submittedNanos));
-        simulator.counters().onCompleted();
     }
 
     private void completeEmbeddings() {
@@ -251,12 +252,13 @@ final class InferenceExchange {
         for (int i = 0; i < vectors.length; i++) {
             vectors[i] = TextGenerator.embedding(request.embeddingSeed(i), 8);
         }
-        simulator.metrics().firstToken(admitted.promptTokens(), seconds(simulator.nanoTime() - submittedNanos));
+        final double elapsed = seconds(simulator.nanoTime() - submittedNanos);
+        simulator.metrics().firstToken(admitted.promptTokens(), elapsed);
+        simulator.metrics().finished(request.finishReason(), elapsed);
+        simulator.counters().onCompleted();
         response.close(AggregatedHttpResponse.of(
                 HttpStatus.OK, MediaType.JSON,
                 OpenAiBodies.embeddings(id, created, request.model(), vectors, admitted.promptTokens())));
-        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - submittedNanos));
-        simulator.counters().onCompleted();
     }
 
     private byte[] plainBody(Usage usage) {
@@ -285,27 +287,27 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
+        simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - submittedNanos));
+        simulator.counters().onFailed();
         if (!request.stream()) {
             final GenerationRequest admitted = this.admitted;
             assert admitted != null;
             final byte[] body = plainBody(new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
                                                    admitted.cachedPromptTokens()));
-            response.write(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON));
-            response.write(HttpData.wrap(body, 0, body.length / 2));
+            response.tryWrite(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON));
+            response.tryWrite(HttpData.wrap(body, 0, body.length / 2));
         }
         // close(cause) delivers what was written, then resets the stream (HTTP/2) or the connection (HTTP/1).
         // Armeria logs no warning for an aborted stream.
         response.close(AbortedStreamException.get());
-        simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - submittedNanos));
-        simulator.counters().onFailed();
     }
 
     private void fail(OpenAiError error) {
         if (!end()) {
             return;
         }
-        response.close(AggregatedHttpResponse.of(error.status(), MediaType.JSON, OpenAiBodies.error(error)));
         simulator.counters().onFailed();
+        response.close(AggregatedHttpResponse.of(error.status(), MediaType.JSON, OpenAiBodies.error(error)));
     }
 
     /** Ends the exchange because the client went away (or never sent its whole request). */
@@ -325,8 +327,8 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
-        response.abort();
         simulator.counters().onFailed();
+        response.abort();
     }
 
     /**
