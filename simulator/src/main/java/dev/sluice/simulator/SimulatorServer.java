@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 
+import dev.sluice.simulator.internal.QuickStopEventLoopGroup;
 import dev.sluice.simulator.internal.Simulator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelOption;
 
 /**
@@ -78,7 +80,11 @@ public final class SimulatorServer implements AutoCloseable {
                                        .disableServerHeader()
                                        // Rebinding the same port after refuseConnections(false) must not
                                        // trip over connections still in TIME_WAIT.
-                                       .channelOption(ChannelOption.SO_REUSEADDR, true);
+                                       .channelOption(ChannelOption.SO_REUSEADDR, true)
+                                       .bossGroupFactory(QuickStopEventLoopGroup::forBoss)
+                                       // Own meters per server: simulators in one process would otherwise
+                                       // collide in the global registry.
+                                       .meterRegistry(new SimpleMeterRegistry());
         simulator.bind(sb);
         final Server server = sb.build();
         server.start().join();

@@ -36,6 +36,10 @@ public final class SimulatorStats {
 
     /**
      * Returns the number of inference requests whose client went away before the response ended.
+     *
+     * <p>A stream notices at its next token. Over HTTP/1, a response with nothing to write at the time (queued,
+     * or not streamed) notices about a second after the connection closed: Armeria waits that long before
+     * aborting the responses of a closed HTTP/1 connection. Await the count rather than read it at once.
      */
     public long requestsCancelled() {
         return counters.cancelled();

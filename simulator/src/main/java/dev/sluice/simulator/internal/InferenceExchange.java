@@ -19,6 +19,7 @@ import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.stream.AbortedStreamException;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import dev.sluice.simulator.GenerationRequest;
@@ -36,15 +37,13 @@ import io.netty.util.concurrent.EventExecutor;
  */
 final class InferenceExchange {
 
-    static final MediaType EVENT_STREAM = MediaType.EVENT_STREAM.withCharset(StandardCharsets.UTF_8);
+    private static final MediaType EVENT_STREAM = MediaType.EVENT_STREAM.withCharset(StandardCharsets.UTF_8);
 
     private final Simulator simulator;
     private final Endpoint endpoint;
-    private final ServiceRequestContext ctx;
     private final EventExecutor eventLoop;
     private final HttpResponseWriter response;
     private final @Nullable String requestId;
-    private final long arrivalNanos;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     // Set once the request body has been read.
@@ -52,6 +51,9 @@ final class InferenceExchange {
     private @Nullable String id;
     private long created;
     private int dieAfterChunks = -1;
+    // Engine metrics count from here, like vLLM's from arrival at the engine: parsing and injected latency
+    // are not the engine's.
+    private long submittedNanos;
     private String @Nullable [][] tokens;
     // Set when the engine admits the request.
     private volatile EngineState.@Nullable Ticket ticket;
@@ -64,11 +66,9 @@ final class InferenceExchange {
                       HttpResponseWriter response) {
         this.simulator = simulator;
         this.endpoint = endpoint;
-        this.ctx = ctx;
         eventLoop = ctx.eventLoop();
         this.response = response;
         requestId = ctx.request().headers().get(HttpHeaderNames.X_REQUEST_ID);
-        arrivalNanos = simulator.nanoTime();
     }
 
     void start(HttpRequest httpRequest) {
@@ -91,6 +91,15 @@ final class InferenceExchange {
     }
 
     private void onRequest(AggregatedHttpRequest httpRequest) {
+        final Duration extraLatency = simulator.faults().extraLatency();
+        if (extraLatency.isZero()) {
+            process(httpRequest);
+        } else {
+            schedule(() -> process(httpRequest), extraLatency);
+        }
+    }
+
+    private void process(AggregatedHttpRequest httpRequest) {
         if (ended.get()) {
             return;
         }
@@ -106,31 +115,16 @@ final class InferenceExchange {
                         request.promptTokens() + " in the messages, " + request.outputTokens() +
                         " in the completion). Please reduce the length of the messages or completion.");
             }
+            final double errorRate = simulator.faults().errorRate();
+            if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
+                final HttpStatus status = HttpStatus.valueOf(simulator.faults().errorStatus());
+                throw new OpenAiError(status, "Simulated failure (status " + status.code() + ").");
+            }
         } catch (OpenAiError e) {
             fail(e);
             return;
         }
         this.request = request;
-        final Duration extraLatency = simulator.faults().extraLatency();
-        if (extraLatency.isZero()) {
-            submit();
-        } else {
-            schedule(this::submit, extraLatency);
-        }
-    }
-
-    private void submit() {
-        final InferenceRequest request = this.request;
-        assert request != null;
-        if (ended.get()) {
-            return;
-        }
-        final double errorRate = simulator.faults().errorRate();
-        if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
-            final HttpStatus status = HttpStatus.valueOf(simulator.faults().errorStatus());
-            fail(new OpenAiError(status, "Simulated failure (status " + status.code() + ")."));
-            return;
-        }
         final String prefix = switch (endpoint) {
             case COMPLETIONS -> "cmpl-";
             case CHAT_COMPLETIONS -> "chatcmpl-";
@@ -139,6 +133,7 @@ final class InferenceExchange {
         // Like vLLM, reuse the caller's request id so that logs line up across the gateway and the server.
         id = prefix + (requestId != null ? requestId : simulator.randomId());
         created = simulator.epochSeconds();
+        submittedNanos = simulator.nanoTime();
         if (endpoint != Endpoint.EMBEDDINGS) {
             final int dieAfter = simulator.faults().dieMidStreamAfterChunks();
             dieAfterChunks = dieAfter < request.outputTokens() ? dieAfter : -1;
@@ -150,7 +145,7 @@ final class InferenceExchange {
         }
         if (request.stream()) {
             // Headers go out at once, as with vLLM's StreamingResponse; tokens follow when generated.
-            response.write(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM));
+            response.tryWrite(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM));
         }
         ticket = simulator.engine().submit(request.model(), request.loraAdapter(), request.prompts(),
                                            request.outputTokens(), this::onAdmitted);
@@ -167,7 +162,7 @@ final class InferenceExchange {
             }
             this.admitted = admitted;
             final long now = simulator.nanoTime();
-            simulator.metrics().admitted(seconds(now - arrivalNanos));
+            simulator.metrics().admitted(seconds(now - submittedNanos));
             final Duration ttft = simulator.timingModel().timeToFirstToken(admitted, simulator.engine().snapshot());
             schedule(endpoint == Endpoint.EMBEDDINGS ? this::completeEmbeddings : this::emitToken, ttft);
         });
@@ -187,7 +182,7 @@ final class InferenceExchange {
         }
         final long now = simulator.nanoTime();
         if (emitted == 0) {
-            simulator.metrics().firstToken(admitted.promptTokens(), seconds(now - arrivalNanos));
+            simulator.metrics().firstToken(admitted.promptTokens(), seconds(now - submittedNanos));
         } else {
             simulator.metrics().interToken(seconds(now - lastTokenNanos));
         }
@@ -227,6 +222,9 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
+        // Count before the last byte goes out, so that a client that has read the response sees it counted.
+        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - submittedNanos));
+        simulator.counters().onCompleted();
         final Usage usage = new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
                                       admitted.cachedPromptTokens());
         if (request.stream()) {
@@ -240,8 +238,6 @@ final class InferenceExchange {
         } else {
             response.close(AggregatedHttpResponse.of(HttpStatus.OK, MediaType.JSON, plainBody(usage)));
         }
-        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - arrivalNanos));
-        simulator.counters().onCompleted();
     }
 
     private void completeEmbeddings() {
@@ -254,14 +250,15 @@ final class InferenceExchange {
         }
         final float[][] vectors = new float[request.prompts().size()][];
         for (int i = 0; i < vectors.length; i++) {
-            vectors[i] = TextGenerator.embedding(request.choiceSeed(i), 8);
+            vectors[i] = TextGenerator.embedding(request.embeddingSeed(i), 8);
         }
-        simulator.metrics().firstToken(admitted.promptTokens(), seconds(simulator.nanoTime() - arrivalNanos));
+        final double elapsed = seconds(simulator.nanoTime() - submittedNanos);
+        simulator.metrics().firstToken(admitted.promptTokens(), elapsed);
+        simulator.metrics().finished(request.finishReason(), elapsed);
+        simulator.counters().onCompleted();
         response.close(AggregatedHttpResponse.of(
                 HttpStatus.OK, MediaType.JSON,
                 OpenAiBodies.embeddings(id, created, request.model(), vectors, admitted.promptTokens())));
-        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - arrivalNanos));
-        simulator.counters().onCompleted();
     }
 
     private byte[] plainBody(Usage usage) {
@@ -290,26 +287,27 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
+        simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - submittedNanos));
+        simulator.counters().onFailed();
         if (!request.stream()) {
             final GenerationRequest admitted = this.admitted;
             assert admitted != null;
             final byte[] body = plainBody(new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
                                                    admitted.cachedPromptTokens()));
-            response.write(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON));
-            response.write(HttpData.wrap(body, 0, body.length / 2));
+            response.tryWrite(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON));
+            response.tryWrite(HttpData.wrap(body, 0, body.length / 2));
         }
         // close(cause) delivers what was written, then resets the stream (HTTP/2) or the connection (HTTP/1).
-        response.close(new SimulatedCrashException());
-        simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - arrivalNanos));
-        simulator.counters().onFailed();
+        // Armeria logs no warning for an aborted stream.
+        response.close(AbortedStreamException.get());
     }
 
     private void fail(OpenAiError error) {
         if (!end()) {
             return;
         }
-        response.close(AggregatedHttpResponse.of(error.status(), MediaType.JSON, OpenAiBodies.error(error)));
         simulator.counters().onFailed();
+        response.close(AggregatedHttpResponse.of(error.status(), MediaType.JSON, OpenAiBodies.error(error)));
     }
 
     /** Ends the exchange because the client went away (or never sent its whole request). */
@@ -319,7 +317,7 @@ final class InferenceExchange {
         }
         if (admitted != null || ticket != null) {
             simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT,
-                                         seconds(simulator.nanoTime() - arrivalNanos));
+                                         seconds(simulator.nanoTime() - submittedNanos));
         }
         simulator.counters().onCancelled();
     }
@@ -329,8 +327,8 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
-        response.abort(new SimulatedCrashException());
         simulator.counters().onFailed();
+        response.abort();
     }
 
     /**
@@ -363,14 +361,5 @@ final class InferenceExchange {
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
-    }
-
-    /** Marks a response broken off on purpose, so that logs tell it from a real failure. */
-    static final class SimulatedCrashException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        SimulatedCrashException() {
-            super("simulated crash", null, false, false);
-        }
     }
 }

@@ -226,9 +226,19 @@ record InferenceRequest(Endpoint endpoint, String model, @Nullable String loraAd
         return node.booleanValue();
     }
 
-    /** Keeps equal requests' output equal across choices: choice {@code i} of a batch gets its own seed. */
+    /**
+     * Returns the seed of choice {@code i}'s text: equal model, seed and prompt give equal text, and the choices
+     * of a batch differ from one another.
+     */
     long choiceSeed(int choice) {
         final long promptHash = prompts.get(Math.min(choice, prompts.size() - 1)).contentHash();
         return Prompt.mix(textSeed ^ (promptHash * 31 + choice));
+    }
+
+    /**
+     * Returns the seed of input {@code i}'s embedding, which depends on the model and the text only.
+     */
+    long embeddingSeed(int input) {
+        return Prompt.mix(textSeed ^ prompts.get(input).contentHash());
     }
 }
