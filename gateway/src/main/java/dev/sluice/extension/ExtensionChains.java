@@ -77,6 +77,11 @@ public final class ExtensionChains {
         return chains.isEmpty() ? EMPTY : new ExtensionChains(List.copyOf(chains));
     }
 
+    /** Returns whether there are no chains (so no request needs its headers prepared for CEL). */
+    public boolean isEmpty() {
+        return chains.isEmpty();
+    }
+
     /** Returns the first chain matching the request, or {@code null}. */
     public @Nullable Chain select(String path, String method, String host, String scheme,
                                   Map<String, String> headers) {

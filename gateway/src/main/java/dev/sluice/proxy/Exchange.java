@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
 import org.jspecify.annotations.Nullable;
@@ -31,6 +32,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.SplitHttpResponse;
+import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
@@ -88,6 +90,12 @@ final class Exchange {
     private @Nullable ExtensionCall call;
     private @Nullable ChainRunner runner;
     private RequestHeaders headers;
+    /**
+     * Headers set by body-based routing that are not in {@link #headers} yet: without extensions they are only
+     * needed for route matching and the upstream request, so they are merged in once, when that request is built.
+     */
+    private Map<String, String> routingHeaders = Map.of();
+    private boolean requestIdGiven;
     private byte[] body = new byte[0];
     private @Nullable OpenAiRequest openAi;
     private @Nullable String route;
@@ -102,25 +110,28 @@ final class Exchange {
     private @Nullable HttpResponse upstream;
 
     Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients,
-             ExchangeListener listener, RandomGenerator random) {
+             ExchangeListener listener, RandomGenerator random, RequestHeaders headers) {
         this.ctx = ctx;
         this.snapshot = snapshot;
         this.clients = clients;
         this.listener = listener;
         this.random = random;
-        headers = RequestHeaders.of(HttpMethod.GET, "/");
+        this.headers = headers;
     }
 
     HttpResponse start(HttpRequest req) {
-        final RequestHeaders in = req.headers();
+        final RequestHeaders in = headers;
         final String given = in.get(REQUEST_ID);
-        requestId = given != null && !given.isEmpty() ? given : UUID.randomUUID().toString();
-        headers = given != null ? in : in.toBuilder().set(REQUEST_ID, requestId).build();
+        requestIdGiven = given != null && !given.isEmpty();
+        // A generated id is added to the upstream request in send(), saving a copy of the headers here.
+        requestId = requestIdGiven ? given : newRequestId();
         ctx.setAttr(ProxyService.REQUEST_ID_ATTR, requestId);
         ctx.whenRequestCancelling().thenRun(this::cancelUpstream);
-        ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(
-                log.isAvailable(com.linecorp.armeria.common.logging.RequestLogProperty.RESPONSE_HEADERS)
-                ? log.responseHeaders().status().code() : 0)));
+        if (listener != ExchangeListener.NOOP) {
+            ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(
+                    log.isAvailable(RequestLogProperty.RESPONSE_HEADERS) ? log.responseHeaders().status().code()
+                                                                         : 0)));
+        }
 
         final long contentLength = in.contentLength();
         if (contentLength > snapshot.maxRequestBytes()) {
@@ -129,9 +140,9 @@ final class Exchange {
         }
         ctx.setMaxRequestLength(snapshot.maxRequestBytes());
 
-        final Chain chain = snapshot.chains().select(pathOnly(in.path()), in.method().name(),
-                                                     nullToEmpty(in.authority()),
-                                                     nullToEmpty(in.scheme()), lowerCaseHeaders(in));
+        final Chain chain = snapshot.chains().isEmpty() ? null : snapshot.chains().select(
+                pathOnly(in.path()), in.method().name(), nullToEmpty(in.authority()), nullToEmpty(in.scheme()),
+                lowerCaseHeaders(in));
         if (chain != null) {
             call = new ExtensionCall(requestId);
             runner = new ChainRunner(chain, call, ctx.eventLoop(), listener::onExtensionCall);
@@ -140,21 +151,23 @@ final class Exchange {
                 runner != null && runner.handles(ExtensionEvent.REQUEST_HEADERS)
                 ? runner.runHeaders(ExtensionEvent.REQUEST_HEADERS, headers)
                 : CompletableFuture.completedFuture(new ChainOutcome.Proceed(headers, null));
-        requestHeaders.thenAcceptAsync(outcome -> {
+        onLoop(requestHeaders, outcome -> {
             if (finishedByChain(outcome)) {
                 req.abort();
                 return;
             }
             headers = (RequestHeaders) ((ChainOutcome.Proceed) outcome).headers();
-            req.aggregate().handleAsync((agg, cause) -> {
-                if (cause != null) {
-                    onBodyFailure(cause);
-                } else {
-                    onBody(agg);
-                }
+            req.aggregate().handle((agg, cause) -> {
+                onLoop(() -> {
+                    if (cause != null) {
+                        onBodyFailure(cause);
+                    } else {
+                        onBody(agg);
+                    }
+                });
                 return null;
-            }, ctx.eventLoop()).exceptionally(this::internalError);
-        }, ctx.eventLoop()).exceptionally(this::internalError);
+            });
+        });
         return HttpResponse.of(response);
     }
 
@@ -208,7 +221,10 @@ final class Exchange {
             if (call != null) {
                 call.request(openAi);
             }
-            if (runner == null || !runner.chain().uses(BodyBasedRouting.SERVICE)) {
+            if (runner == null) {
+                routingHeaders = snapshot.bodyBasedRouting().headersFor(openAi);
+            } else if (!runner.chain().uses(BodyBasedRouting.SERVICE)) {
+                // Extensions run next and must see the routing headers.
                 final Map<String, String> bbr = snapshot.bodyBasedRouting().headersFor(openAi);
                 if (!bbr.isEmpty()) {
                     final var b = headers.toBuilder();
@@ -221,9 +237,9 @@ final class Exchange {
                 runner != null && runner.handles(ExtensionEvent.REQUEST_BODY)
                 ? runner.runBody(ExtensionEvent.REQUEST_BODY, headers, HttpData.wrap(body), true)
                 : CompletableFuture.completedFuture(new ChainOutcome.Proceed(headers, null));
-        requestBody.thenComposeAsync(outcome -> {
+        onLoop(requestBody, outcome -> {
             if (finishedByChain(outcome)) {
-                return CompletableFuture.completedFuture(null);
+                return;
             }
             final ChainOutcome.Proceed p = (ChainOutcome.Proceed) outcome;
             headers = (RequestHeaders) p.headers();
@@ -233,15 +249,15 @@ final class Exchange {
             }
             final HttpHeaders trailers = agg.trailers();
             if (!trailers.isEmpty() && runner != null && runner.handles(ExtensionEvent.REQUEST_TRAILERS)) {
-                return runner.runHeaders(ExtensionEvent.REQUEST_TRAILERS, trailers).thenAcceptAsync(o -> {
+                onLoop(runner.runHeaders(ExtensionEvent.REQUEST_TRAILERS, trailers), o -> {
                     if (!finishedByChain(o)) {
                         routeAndSend();
                     }
-                }, ctx.eventLoop());
+                });
+                return;
             }
             routeAndSend();
-            return CompletableFuture.completedFuture(null);
-        }, ctx.eventLoop()).exceptionally(this::internalError);
+        });
     }
 
     /** An extension replaced the body: read the model again so routing sees the new one. */
@@ -262,7 +278,7 @@ final class Exchange {
     /* ------------------------------------------------------------------------------------ routing */
 
     private void routeAndSend() {
-        final Decision decision = snapshot.router().route(headers, random);
+        final Decision decision = snapshot.router().route(headers, routingHeaders, random);
         if (decision == null) {
             errorDetail = "no_route";
             if (openAi != null && openAi.model() != null) {
@@ -342,18 +358,21 @@ final class Exchange {
         endpoint = ep;
         attempts++;
         ep.acquire();
-        final var b = headers.toBuilder()
-                             .authority(ep.authority())
-                             .removeAndThen(HttpHeaderNames.CONTENT_LENGTH)
-                             .removeAndThen(HttpHeaderNames.HOST);
+        // The one copy of the request headers on the way out: routing headers, id, endpoint and body length.
+        final var b = headers.toBuilder();
+        routingHeaders.forEach(b::set);
+        if (!requestIdGiven) {
+            b.set(REQUEST_ID, requestId);
+        }
+        b.authority(ep.authority()).contentLength(body.length);
         final HttpRequest upstreamReq = HttpRequest.of(b.build(), HttpData.wrap(body));
         final HttpResponse res = clients.client(ep, protocol).execute(upstreamReq, options);
         upstream = res;
         final SplitHttpResponse split = res.split();
-        split.headers().handleAsync((h, cause) -> {
+        split.headers().whenComplete((h, cause) -> onLoop(() -> {
             if (response.isDone() && !(cause == null && h != null)) {
                 ep.release();
-                return null;
+                return;
             }
             final Throwable t = cause == null ? null : Exceptions.peel(cause);
             final boolean more = index + 1 < maxAttempts;
@@ -370,12 +389,12 @@ final class Exchange {
                                                  "Could not connect to any model server of the pool.",
                                                  "service_unavailable", null, "upstream_unavailable"));
                 }
-                return null;
+                return;
             }
             if (t != null) {
                 ep.release();
                 upstreamFailedBeforeHeaders(t);
-                return null;
+                return;
             }
             ep.markLive(true, System.nanoTime());
             if (h.status() == HttpStatus.SERVICE_UNAVAILABLE && more) {
@@ -383,11 +402,10 @@ final class Exchange {
                 ep.release();
                 listener.onRetry(nullToEmpty(poolName), ep.authority(), "upstream_503");
                 send(order, index + 1, maxAttempts, protocol, options);
-                return null;
+                return;
             }
             onUpstreamHeaders(h, split, ep);
-            return null;
-        }, ctx.eventLoop()).exceptionally(this::internalError);
+        }));
     }
 
     private void upstreamFailedBeforeHeaders(Throwable t) {
@@ -409,33 +427,34 @@ final class Exchange {
         stream = sse;
         final boolean mapModel = targetModel != null && !targetModel.equals(clientModel);
         final boolean bodyExtensions = runner != null && runner.handles(ExtensionEvent.RESPONSE_BODY);
-        final boolean changesBody = sse || mapModel || bodyExtensions;
+        final boolean aggregate = !sse && (isOpenAiPath(pathOnly(headers.path())) || mapModel || bodyExtensions);
+        final boolean headerExtensions = runner != null && runner.handles(ExtensionEvent.RESPONSE_HEADERS);
+        if (aggregate && !headerExtensions) {
+            // The aggregated relay sets the id and the final length in one copy of the headers.
+            relayAggregated(upstreamHeaders, split, ep, mapModel);
+            return;
+        }
         final var hb = upstreamHeaders.toBuilder().set(REQUEST_ID, requestId);
-        if (changesBody) {
+        if (sse || mapModel || bodyExtensions) {
             hb.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
         final ResponseHeaders out = hb.build();
-        final CompletableFuture<ChainOutcome> responseHeaders =
-                runner != null && runner.handles(ExtensionEvent.RESPONSE_HEADERS)
-                ? runner.runHeaders(ExtensionEvent.RESPONSE_HEADERS, out)
-                : CompletableFuture.completedFuture(new ChainOutcome.Proceed(out, null));
-        responseHeaders.thenAcceptAsync(outcome -> {
+        if (!headerExtensions) {
+            relayStreaming(out, split, ep, sse, mapModel);
+            return;
+        }
+        onLoop(runner.runHeaders(ExtensionEvent.RESPONSE_HEADERS, out), outcome -> {
             if (finishedByChain(outcome)) {
                 split.body().abort();
                 ep.release();
                 return;
             }
             final ResponseHeaders finalHeaders = (ResponseHeaders) ((ChainOutcome.Proceed) outcome).headers();
-            final boolean aggregate = !sse && (isOpenAiPath(pathOnly(headers.path())) || mapModel ||
-                                               bodyExtensions);
             if (aggregate) {
                 relayAggregated(finalHeaders, split, ep, mapModel);
             } else {
                 relayStreaming(finalHeaders, split, ep, sse, mapModel);
             }
-        }, ctx.eventLoop()).exceptionally(t -> {
-            ep.release();
-            return internalError(t);
         });
     }
 
@@ -474,10 +493,11 @@ final class Exchange {
                     return CompletableFuture.completedFuture(trailers);
                 }).thenAccept(trailers -> {
                     final ResponseHeaders h = ((ResponseHeaders) p.headers()).toBuilder()
+                                                                              .set(REQUEST_ID, requestId)
                                                                               .contentLength(p.body().length())
                                                                               .build();
-                    finish(trailers == null || trailers.isEmpty() ? HttpResponse.of(h, p.body())
-                                                                  : HttpResponse.of(h, p.body(), trailers));
+                    finishRelayed(trailers == null || trailers.isEmpty() ? HttpResponse.of(h, p.body())
+                                                                         : HttpResponse.of(h, p.body(), trailers));
                 });
             }).whenComplete((unused, t) -> ep.release()).exceptionally(this::internalError);
             return null;
@@ -488,7 +508,7 @@ final class Exchange {
                                 boolean mapModel) {
         final HttpResponseWriter writer = HttpResponse.streaming();
         writer.write(out);
-        finish(writer);
+        finishRelayed(writer);
         final ResponseRelay.ChunkProcessor processor = sse ? new SseProcessor(out, mapModel)
                                                            : new PassThroughProcessor(out);
         ResponseRelay.start(split.body(), split.trailers(), writer, processor, ctx.eventLoop())
@@ -674,12 +694,49 @@ final class Exchange {
         return null;
     }
 
+    /** Ends the exchange with a response the gateway made; it gets the request id. */
     private void finish(HttpResponse res) {
-        // Responses relayed from upstream already carry the id; this adds it to those the gateway makes.
-        final HttpResponse withId = res instanceof HttpResponseWriter ? res
-                                    : res.mapHeaders(h -> h.toBuilder().set(REQUEST_ID, requestId).build());
-        if (!response.complete(withId)) {
+        finishRelayed(res.mapHeaders(h -> h.toBuilder().set(REQUEST_ID, requestId).build()));
+    }
+
+    /** Ends the exchange with a relayed response, which already carries the request id. */
+    private void finishRelayed(HttpResponse res) {
+        if (!response.complete(res)) {
             res.abort();
+        }
+    }
+
+    /**
+     * Runs {@code action} with the future's value on the request's event loop: at once when the future is done and
+     * this is that loop (the common case without extensions), else as a task there. Failures end the exchange.
+     */
+    private <T> void onLoop(CompletableFuture<T> future, java.util.function.Consumer<T> action) {
+        if (future.isDone() && !future.isCompletedExceptionally() && ctx.eventLoop().inEventLoop()) {
+            run(() -> action.accept(future.join()));
+            return;
+        }
+        future.whenComplete((value, cause) -> onLoop(() -> {
+            if (cause != null) {
+                internalError(cause);
+            } else {
+                action.accept(value);
+            }
+        }));
+    }
+
+    private void onLoop(Runnable action) {
+        if (ctx.eventLoop().inEventLoop()) {
+            run(action);
+        } else {
+            ctx.eventLoop().execute(() -> run(action));
+        }
+    }
+
+    private void run(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            internalError(e);
         }
     }
 
@@ -694,6 +751,14 @@ final class Exchange {
         return new ExchangeRecord(requestId, headers.method().name(), pathOnly(headers.path()), status,
                                   route, poolName, endpoint != null ? endpoint.authority() : null, clientModel,
                                   targetModel, stream, attempts, errorDetail);
+    }
+
+    /** Returns a random (version 4) UUID without the cost of {@code SecureRandom}: ids need not be secret. */
+    private static String newRequestId() {
+        final ThreadLocalRandom r = ThreadLocalRandom.current();
+        final long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        final long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     static boolean isOpenAiPath(String path) {

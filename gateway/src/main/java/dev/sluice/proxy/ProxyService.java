@@ -34,6 +34,7 @@ public final class ProxyService implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        return new Exchange(ctx, snapshot.get(), clients, listener, ThreadLocalRandom.current()).start(req);
+        return new Exchange(ctx, snapshot.get(), clients, listener, ThreadLocalRandom.current(), req.headers())
+                .start(req);
     }
 }

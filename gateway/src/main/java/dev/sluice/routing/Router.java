@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.random.RandomGenerator;
 
@@ -43,8 +44,11 @@ public final class Router {
                                  @Nullable String method, List<HeaderMatcher> headers, RouteRule rule) {}
 
     private record HeaderMatcher(String name, @Nullable String exact, @Nullable Pattern pattern) {
-        boolean matches(RequestHeaders headers) {
-            final String v = headers.get(name);
+        boolean matches(RequestHeaders headers, Map<String, String> overlay) {
+            String v = overlay.get(name);
+            if (v == null) {
+                v = headers.get(name);
+            }
             if (v == null) {
                 return false;
             }
@@ -119,7 +123,15 @@ public final class Router {
 
     /** Returns the decision for a request, or {@code null} when no rule matches. */
     public @Nullable Decision route(RequestHeaders headers, RandomGenerator random) {
-        final CompiledMatch m = match(headers);
+        return route(headers, Map.of(), random);
+    }
+
+    /**
+     * Returns the decision for a request whose headers are {@code headers} plus {@code overlay} (lower-case names,
+     * taking precedence), or {@code null} when no rule matches.
+     */
+    public @Nullable Decision route(RequestHeaders headers, Map<String, String> overlay, RandomGenerator random) {
+        final CompiledMatch m = match(headers, overlay);
         if (m == null) {
             return null;
         }
@@ -127,7 +139,7 @@ public final class Router {
         return new Decision(m.route(), m.ruleIndex(), backend, m.rule().timeouts());
     }
 
-    private @Nullable CompiledMatch match(RequestHeaders headers) {
+    private @Nullable CompiledMatch match(RequestHeaders headers, Map<String, String> overlay) {
         final String path = pathOnly(headers.path());
         final String method = headers.method().name();
         final String host = hostOnly(headers.authority());
@@ -143,7 +155,7 @@ public final class Router {
             }
             boolean ok = true;
             for (HeaderMatcher h : m.headers()) {
-                if (!h.matches(headers)) {
+                if (!h.matches(headers, overlay)) {
                     ok = false;
                     break;
                 }
