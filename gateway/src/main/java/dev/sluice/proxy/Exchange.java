@@ -32,6 +32,7 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.SessionProtocol;
 import com.linecorp.armeria.common.SplitHttpResponse;
+import com.linecorp.armeria.common.logging.RequestLog;
 import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -50,6 +51,7 @@ import dev.sluice.openai.OpenAiErrors;
 import dev.sluice.openai.OpenAiRequest;
 import dev.sluice.openai.OpenAiRequestParser;
 import dev.sluice.openai.SseFrameSplitter;
+import dev.sluice.openai.Usage;
 import dev.sluice.picker.Endpoint;
 import dev.sluice.picker.PickRequest;
 import dev.sluice.routing.BodyBasedRouting;
@@ -106,6 +108,14 @@ final class Exchange {
     private boolean stream;
     private int attempts;
     private @Nullable String errorDetail;
+    private @Nullable String objective;
+    private int priority;
+    private long upstreamStartNanos;
+    private long upstreamEndNanos;
+    private long firstTokenNanos;
+    private @Nullable Usage usage;
+    private long streamedEvents;
+    private final List<String> extensionCalls = new ArrayList<>(0);
     /** The upstream response being read, so a client that leaves can cancel it. */
     private @Nullable HttpResponse upstream;
 
@@ -128,9 +138,7 @@ final class Exchange {
         ctx.setAttr(ProxyService.REQUEST_ID_ATTR, requestId);
         ctx.whenRequestCancelling().thenRun(this::cancelUpstream);
         if (listener != ExchangeListener.NOOP) {
-            ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(
-                    log.isAvailable(RequestLogProperty.RESPONSE_HEADERS) ? log.responseHeaders().status().code()
-                                                                         : 0)));
+            ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(log)));
         }
 
         final long contentLength = in.contentLength();
@@ -145,7 +153,10 @@ final class Exchange {
                 lowerCaseHeaders(in));
         if (chain != null) {
             call = new ExtensionCall(requestId);
-            runner = new ChainRunner(chain, call, ctx.eventLoop(), listener::onExtensionCall);
+            runner = new ChainRunner(chain, call, ctx.eventLoop(), (name, event, outcome, nanos) -> {
+                extensionCalls.add(name + ':' + event.configName() + ':' + outcome);
+                listener.onExtensionCall(name, event, outcome, nanos);
+            });
         }
         final CompletableFuture<ChainOutcome> requestHeaders =
                 runner != null && runner.handles(ExtensionEvent.REQUEST_HEADERS)
@@ -179,13 +190,13 @@ final class Exchange {
             finish(tooLarge());
         } else {
             // The client went away or broke the request stream: nobody is left to answer.
-            errorDetail = "client_disconnected";
+            errorDetail = "http_request_error; details=\"client_disconnected\"";
             finish(HttpResponse.ofFailure(t));
         }
     }
 
     private HttpResponse tooLarge() {
-        errorDetail = "request_body_too_large";
+        errorDetail = "http_request_error; details=\"request_body_too_large\"";
         return OpenAiErrors.response(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
                                      "The request body is larger than the limit of " + snapshot.maxRequestBytes() +
                                      " bytes.", "invalid_request_error", null, "request_too_large");
@@ -199,12 +210,12 @@ final class Exchange {
             try {
                 openAi = OpenAiRequestParser.parse(body);
             } catch (MalformedRequestException e) {
-                errorDetail = "malformed_request";
+                errorDetail = "http_request_error; details=\"malformed_request\"";
                 finish(OpenAiErrors.badRequest(e.getMessage(), null));
                 return;
             }
             if (openAi.model() == null || openAi.model().isEmpty()) {
-                errorDetail = "model_missing";
+                errorDetail = "http_request_error; details=\"model_missing\"";
                 finish(OpenAiErrors.badRequest("You must provide a model parameter.", "model"));
                 return;
             }
@@ -280,7 +291,7 @@ final class Exchange {
     private void routeAndSend() {
         final Decision decision = snapshot.router().route(headers, routingHeaders, random);
         if (decision == null) {
-            errorDetail = "no_route";
+            errorDetail = "destination_not_found; details=\"no_route\"";
             if (openAi != null && openAi.model() != null) {
                 finish(OpenAiErrors.modelNotFound(openAi.model()));
             } else {
@@ -317,12 +328,12 @@ final class Exchange {
                        "InferencePool " + backend.name() + " is not configured.");
             return;
         }
-        int priority = 0;
         final String objectiveName = headers.get(OBJECTIVE_HEADER);
         if (objectiveName != null) {
-            final InferenceObjectiveSpec objective = snapshot.objective(objectiveName);
-            if (objective != null && objective.poolRef().name().equals(pool.name())) {
-                priority = objective.priority();
+            final InferenceObjectiveSpec spec = snapshot.objective(objectiveName);
+            if (spec != null && spec.poolRef().name().equals(pool.name())) {
+                objective = objectiveName;
+                priority = spec.priority();
             }
         }
         targetModel = clientModel;
@@ -357,6 +368,9 @@ final class Exchange {
         final Endpoint ep = order.get(index);
         endpoint = ep;
         attempts++;
+        if (upstreamStartNanos == 0) {
+            upstreamStartNanos = System.nanoTime();
+        }
         ep.acquire();
         // The one copy of the request headers on the way out: routing headers, id, endpoint and body length.
         final var b = headers.toBuilder();
@@ -384,7 +398,7 @@ final class Exchange {
                     listener.onRetry(nullToEmpty(poolName), ep.authority(), "connect_failure");
                     send(order, index + 1, maxAttempts, protocol, options);
                 } else {
-                    errorDetail = "destination_unavailable; details=\"upstream_connect_failure\"";
+                    errorDetail = "connection_refused; details=\"all_endpoints_refused\"";
                     finish(OpenAiErrors.response(HttpStatus.SERVICE_UNAVAILABLE,
                                                  "Could not connect to any model server of the pool.",
                                                  "service_unavailable", null, "upstream_unavailable"));
@@ -410,11 +424,11 @@ final class Exchange {
 
     private void upstreamFailedBeforeHeaders(Throwable t) {
         if (t instanceof ResponseTimeoutException) {
-            errorDetail = "upstream_response_timeout";
+            errorDetail = "http_response_timeout";
             finish(OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The model server did not answer in time.",
                                          "timeout", null, "upstream_timeout"));
         } else {
-            errorDetail = "upstream_reset_before_response_started";
+            errorDetail = "connection_terminated; details=\"before_response_headers\"";
             finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
                                          "The model server closed the connection before answering.",
                                          "upstream_error", null, "upstream_reset"));
@@ -464,14 +478,16 @@ final class Exchange {
             if (cause != null) {
                 ep.release();
                 if (!response.isDone()) {
-                    errorDetail = "upstream_reset_after_response_started";
+                    errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
                     finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
                                                  "The model server closed the connection before the response " +
                                                  "was complete.", "upstream_error", null, "upstream_reset"));
                 }
                 return null;
             }
+            upstreamEndNanos = System.nanoTime();
             byte[] bytes = concat(chunks);
+            usage = Usage.parse(bytes, 0, bytes.length);
             if (mapModel) {
                 bytes = JsonEdits.replaceTopLevelModel(bytes, 0, bytes.length, clientModel);
             }
@@ -513,9 +529,10 @@ final class Exchange {
                                                            : new PassThroughProcessor(out);
         ResponseRelay.start(split.body(), split.trailers(), writer, processor, ctx.eventLoop())
                      .whenComplete((cause, unused) -> {
+                         upstreamEndNanos = System.nanoTime();
                          ep.release();
                          if (cause != null && errorDetail == null) {
-                             errorDetail = "stream_ended_early";
+                             errorDetail = "http_response_incomplete";
                          }
                      });
     }
@@ -536,6 +553,9 @@ final class Exchange {
             final List<byte[]> events = splitter.feed(chunk.array());
             if (events.isEmpty()) {
                 return CompletableFuture.completedFuture(List.of());
+            }
+            for (byte[] e : events) {
+                inspect(e);
             }
             final byte[] joined;
             if (mapModel) {
@@ -564,6 +584,24 @@ final class Exchange {
                          .thenApply(o -> afterStreamedExtension(o, true));
         }
 
+        /** Notes the first token's time, the usage chunk, and how many token events went by. */
+        private void inspect(byte[] event) {
+            final String data = SseFrameSplitter.data(event);
+            if (data == null || data.startsWith("[DONE]")) {
+                return;
+            }
+            final byte[] json = data.getBytes(StandardCharsets.UTF_8);
+            final Usage u = Usage.parse(json, 0, json.length);
+            if (u != null) {
+                usage = u;
+                return;
+            }
+            if (firstTokenNanos == 0) {
+                firstTokenNanos = System.nanoTime();
+            }
+            streamedEvents++;
+        }
+
         private byte[] mapModelInEvent(byte[] event) {
             final String data = SseFrameSplitter.data(event);
             if (data == null || data.startsWith("[DONE]")) {
@@ -579,7 +617,7 @@ final class Exchange {
 
         @Override
         public @Nullable HttpData onUpstreamFailure(Throwable cause) {
-            errorDetail = "upstream_reset_after_response_started";
+            errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
             logger.debug("[{}] upstream stream broke: {}", requestId, cause.toString());
             return HttpData.wrap(OpenAiErrors.sseErrorEvent(
                     "The model server stopped before the response was complete.", "upstream_error",
@@ -620,7 +658,7 @@ final class Exchange {
 
         @Override
         public @Nullable HttpData onUpstreamFailure(Throwable cause) {
-            errorDetail = "upstream_reset_after_response_started";
+            errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
             return null;
         }
 
@@ -636,12 +674,12 @@ final class Exchange {
             return p.body() == null ? List.of() : List.of(p.body());
         }
         if (o instanceof ChainOutcome.Respond r) {
-            errorDetail = "extension_response; details=\"" + r.extension() + '"';
+            errorDetail = "http_request_denied; details=\"extension " + r.extension() + '"';
             final HttpData last = sse ? HttpData.wrap(SseFrameSplitter.dataEvent(r.response().body().array())) : null;
             throw new StreamTermination("ended by extension " + r.extension(), last);
         }
         final ChainOutcome.Failed f = (ChainOutcome.Failed) o;
-        errorDetail = "extension_failed; details=\"" + f.extension() + '"';
+        errorDetail = "proxy_internal_error; details=\"extension_failed " + f.extension() + '"';
         throw new StreamTermination("extension " + f.extension() + " failed", null);
     }
 
@@ -665,7 +703,7 @@ final class Exchange {
      */
     private boolean finishedByChain(ChainOutcome outcome) {
         if (outcome instanceof ChainOutcome.Respond r) {
-            errorDetail = "extension_response; details=\"" + r.extension() + '"';
+            errorDetail = "http_request_denied; details=\"extension " + r.extension() + '"';
             final ImmediateResponse ir = r.response();
             final var hb = ResponseHeaders.builder(ir.status()).set(REQUEST_ID, requestId);
             ir.headers().forEach(hb::set);
@@ -673,7 +711,7 @@ final class Exchange {
             return true;
         }
         if (outcome instanceof ChainOutcome.Failed f) {
-            errorDetail = "extension_failed; details=\"" + f.extension() + '"';
+            errorDetail = "proxy_internal_error; details=\"extension_failed " + f.extension() + '"';
             logger.warn("[{}] extension {} failed closed: {}", requestId, f.extension(), f.cause().toString());
             finish(OpenAiErrors.response(HttpStatus.INTERNAL_SERVER_ERROR,
                                          "Extension " + f.extension() + " failed and is configured to fail closed.",
@@ -687,7 +725,7 @@ final class Exchange {
         final Throwable t = Exceptions.peel(cause);
         logger.warn("[{}] unexpected failure", requestId, t);
         if (!response.isDone()) {
-            errorDetail = "internal_error";
+            errorDetail = "proxy_internal_error";
             finish(OpenAiErrors.response(HttpStatus.INTERNAL_SERVER_ERROR, "Internal gateway error.",
                                          "internal_error", null, null));
         }
@@ -747,10 +785,22 @@ final class Exchange {
         }
     }
 
-    private ExchangeRecord record(int status) {
-        return new ExchangeRecord(requestId, headers.method().name(), pathOnly(headers.path()), status,
-                                  route, poolName, endpoint != null ? endpoint.authority() : null, clientModel,
-                                  targetModel, stream, attempts, errorDetail);
+    private ExchangeRecord record(RequestLog log) {
+        final int status = log.isAvailable(RequestLogProperty.RESPONSE_HEADERS)
+                           ? log.responseHeaders().status().code() : 0;
+        final long start = log.requestStartTimeNanos();
+        final boolean reported = usage != null && usage.completionTokens() >= 0;
+        return new ExchangeRecord(
+                log.requestStartTimeMicros(), requestId, ctx.clientAddress().getHostAddress(),
+                headers.method().name(), pathOnly(headers.path()), status, route, poolName,
+                endpoint != null ? endpoint.authority() : null, clientModel, targetModel, objective, priority, stream,
+                attempts, log.requestLength(), log.responseLength(), log.totalDurationNanos(),
+                upstreamStartNanos == 0 || upstreamEndNanos == 0 ? -1 : upstreamEndNanos - upstreamStartNanos,
+                firstTokenNanos == 0 ? -1 : firstTokenNanos - start,
+                usage != null ? usage.promptTokens() : -1,
+                reported ? usage.completionTokens() : stream ? streamedEvents : -1,
+                usage != null ? usage.cachedTokens() : -1,
+                !reported && stream, errorDetail, List.copyOf(extensionCalls));
     }
 
     /** Returns a random (version 4) UUID without the cost of {@code SecureRandom}: ids need not be secret. */
