@@ -182,6 +182,7 @@ public final class EngineMetricsMapping {
     private final @Nullable MetricSelector numBlocksGauge;
     private final Set<String> replicaLabels;
     private final Set<String> breakdownLabels;
+    private final Set<String> loadMetricNames;
     private final PrometheusTextParser parser;
 
     private EngineMetricsMapping(Builder b) {
@@ -203,8 +204,12 @@ public final class EngineMetricsMapping {
         for (List<MetricSelector> list : List.of(waiting, running, kvUsage)) {
             list.forEach(s -> names.add(s.name()));
         }
-        for (MetricSelector s : Arrays.asList(kvUsed, kvTotal, loraInfo, cacheInfo, blockSizeGauge,
-                                              numBlocksGauge)) {
+        if (kvUsed != null && kvTotal != null) {
+            names.add(kvUsed.name());
+            names.add(kvTotal.name());
+        }
+        loadMetricNames = Set.copyOf(names);
+        for (MetricSelector s : Arrays.asList(loraInfo, cacheInfo, blockSizeGauge, numBlocksGauge)) {
             if (s != null) {
                 names.add(s.name());
             }
@@ -220,6 +225,11 @@ public final class EngineMetricsMapping {
     /** Returns the sample names this mapping reads. */
     public Set<String> metricNames() {
         return parser.names();
+    }
+
+    /** Returns the names of the waiting, running and KV cache metrics, of which a page must carry one. */
+    Set<String> loadMetricNames() {
+        return loadMetricNames;
     }
 
     /** Returns the metrics in a {@code /metrics} response body; never throws on bad input. */
