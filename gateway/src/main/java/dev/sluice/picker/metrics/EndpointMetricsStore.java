@@ -260,6 +260,9 @@ public final class EndpointMetricsStore {
                     return;
                 }
                 final Record r = entry.record;
+                if (r.succeeded && r.successStartNanos - startNanos > 0) {
+                    return; // a later scrape already succeeded
+                }
                 entry.record = new Record(engine, r.metrics, r.succeeded, r.successStartNanos, r.mark,
                                           r.consecutiveFailures + 1, error);
             }

@@ -99,6 +99,10 @@ class EndpointMetricsStoreTest {
         newer.succeeded(metrics(5, 5, 0.5));
         newer.failed("ignored: the handle already has its outcome");
         older.succeeded(metrics(9, 9, 0.9)); // finished after a newer success: ignored
+        final EndpointMetricsStore.Scrape olderStill = store.startScrape(A, "vllm");
+        ticker.advance(Duration.ofMillis(10));
+        store.startScrape(A, "vllm").succeeded(metrics(5, 5, 0.5));
+        olderStill.failed("ignored too: a later scrape succeeded");
         assertThat(store.snapshot(A).metrics().waitingRequests()).isEqualTo(5);
         assertThat(store.snapshot(A).consecutiveFailures()).isZero();
 
