@@ -1,0 +1,78 @@
+package dev.sluice.picker.metrics;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Combines an endpoint's scraped metrics with what this gateway knows exactly about it: its own requests in flight
+ * and those sent and finished since the scrape started.
+ *
+ * <h2>Estimates between scrapes</h2>
+ * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add this
+ * gateway's net change since the scrape started ({@code sent - finished}) to the scraped numbers: new requests are
+ * assumed to queue, and finished ones to admit as many from the queue. They are measured from the scrape's
+ * <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimate errs high.
+ * Other gateway replicas' traffic shows up only at the next scrape.
+ *
+ * <h2>Saturated when not fresh</h2>
+ * When the metrics are not {@linkplain EndpointMetricsSnapshot#isFresh() fresh} (stale, failed or never scraped)
+ * the estimates read as saturated: {@link #estimatedWaiting()} is {@code +Infinity} and
+ * {@link #estimatedKvCacheUsage()} is {@code 1}. The raw last values remain in {@link #metrics()}; a scorer that
+ * must order such endpoints can fall back on {@link #inFlightRequests()}, which is always exact.
+ *
+ * @param metrics the scraped state
+ * @param inFlightRequests this gateway's requests in flight to the endpoint now
+ * @param inFlightTokens the estimated tokens (prompt plus {@code max_tokens}) of those requests
+ * @param sentSinceScrape requests sent since the last successful scrape started
+ * @param finishedSinceScrape requests finished since the last successful scrape started
+ * @param tokensSinceScrape the change in {@code inFlightTokens} since the last successful scrape started
+ */
+public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests, long inFlightTokens,
+                           long sentSinceScrape, long finishedSinceScrape, long tokensSinceScrape) {
+
+    public EndpointLoad {
+        requireNonNull(metrics, "metrics");
+    }
+
+    /** Returns the endpoint's {@code host:port}. */
+    public String authority() {
+        return metrics.authority();
+    }
+
+    /** Returns whether the scraped metrics are fresh, the only state in which the estimates are finite. */
+    public boolean isFresh() {
+        return metrics.isFresh();
+    }
+
+    /** Returns this gateway's net change in requests in flight since the scrape started. */
+    public long requestsSinceScrape() {
+        return sentSinceScrape - finishedSinceScrape;
+    }
+
+    /**
+     * Returns the queue length now: {@code max(0, scrapedWaiting + sentSinceScrape - finishedSinceScrape)};
+     * {@code +Infinity} when the metrics are not fresh, NaN when the engine does not report its queue.
+     */
+    public double estimatedWaiting() {
+        if (!isFresh()) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.max(0, metrics.metrics().waitingRequests() + requestsSinceScrape());
+    }
+
+    /**
+     * Returns the KV cache usage now: the scraped fraction plus the tokens added since the scrape over the cache's
+     * capacity in tokens (when the engine reports its blocks and block size), within 0..1; {@code 1} when the
+     * metrics are not fresh, NaN when the engine does not report its usage.
+     */
+    public double estimatedKvCacheUsage() {
+        if (!isFresh()) {
+            return 1;
+        }
+        final ModelServerMetrics m = metrics.metrics();
+        final double capacityTokens = (double) m.kvCacheBlocks() * m.blockSize();
+        if (capacityTokens <= 0 || Double.isNaN(m.kvCacheUsage())) {
+            return m.kvCacheUsage();
+        }
+        return Math.min(1, Math.max(0, m.kvCacheUsage() + tokensSinceScrape / capacityTokens));
+    }
+}
