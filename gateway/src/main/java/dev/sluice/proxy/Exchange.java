@@ -54,6 +54,7 @@ import dev.sluice.openai.SseFrameSplitter;
 import dev.sluice.openai.Usage;
 import dev.sluice.picker.Endpoint;
 import dev.sluice.picker.PickRequest;
+import dev.sluice.picker.metrics.LocalLoad;
 import dev.sluice.routing.BodyBasedRouting;
 import dev.sluice.routing.ModelRewrites.Rewrite;
 import dev.sluice.routing.Router.Decision;
@@ -84,6 +85,9 @@ final class Exchange {
     private final ServiceRequestContext ctx;
     private final GatewaySnapshot snapshot;
     private final UpstreamClients clients;
+    private final LocalLoad localLoad;
+    /** This exchange's count in the current endpoint's local load; a retry opens a new one. */
+    private LocalLoad.@Nullable InFlight inFlight;
     private final ExchangeListener listener;
     private final RandomGenerator random;
     private final CompletableFuture<HttpResponse> response = new CompletableFuture<>();
@@ -119,11 +123,12 @@ final class Exchange {
     /** The upstream response being read, so a client that leaves can cancel it. */
     private @Nullable HttpResponse upstream;
 
-    Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients,
+    Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients, LocalLoad localLoad,
              ExchangeListener listener, RandomGenerator random, RequestHeaders headers) {
         this.ctx = ctx;
         this.snapshot = snapshot;
         this.clients = clients;
+        this.localLoad = localLoad;
         this.listener = listener;
         this.random = random;
         this.headers = headers;
@@ -372,6 +377,9 @@ final class Exchange {
             upstreamStartNanos = System.nanoTime();
         }
         ep.acquire();
+        inFlight = localLoad.onSend(ep, LocalLoad.estimateTokens(
+                openAi != null ? openAi.promptText().length() : body.length,
+                openAi != null && openAi.maxTokens() != null ? openAi.maxTokens() : 0));
         // The one copy of the request headers on the way out: routing headers, id, endpoint and body length.
         final var b = headers.toBuilder();
         routingHeaders.forEach(b::set);
@@ -385,7 +393,7 @@ final class Exchange {
         final SplitHttpResponse split = res.split();
         split.headers().whenComplete((h, cause) -> onLoop(() -> {
             if (response.isDone() && !(cause == null && h != null)) {
-                ep.release();
+                release(ep);
                 return;
             }
             final Throwable t = cause == null ? null : Exceptions.peel(cause);
@@ -393,7 +401,7 @@ final class Exchange {
             if (t instanceof UnprocessedRequestException) {
                 // Nothing reached the endpoint (connection refused, say): it is safe to try another.
                 ep.markLive(false, System.nanoTime());
-                ep.release();
+                release(ep);
                 if (more) {
                     listener.onRetry(nullToEmpty(poolName), ep.authority(), "connect_failure");
                     send(order, index + 1, maxAttempts, protocol, options);
@@ -406,14 +414,14 @@ final class Exchange {
                 return;
             }
             if (t != null) {
-                ep.release();
+                release(ep);
                 upstreamFailedBeforeHeaders(t);
                 return;
             }
             ep.markLive(true, System.nanoTime());
             if (h.status() == HttpStatus.SERVICE_UNAVAILABLE && more) {
                 split.body().abort();
-                ep.release();
+                release(ep);
                 listener.onRetry(nullToEmpty(poolName), ep.authority(), "upstream_503");
                 send(order, index + 1, maxAttempts, protocol, options);
                 return;
@@ -460,7 +468,7 @@ final class Exchange {
         onLoop(runner.runHeaders(ExtensionEvent.RESPONSE_HEADERS, out), outcome -> {
             if (finishedByChain(outcome)) {
                 split.body().abort();
-                ep.release();
+                release(ep);
                 return;
             }
             final ResponseHeaders finalHeaders = (ResponseHeaders) ((ChainOutcome.Proceed) outcome).headers();
@@ -476,7 +484,7 @@ final class Exchange {
     private void relayAggregated(ResponseHeaders out, SplitHttpResponse split, Endpoint ep, boolean mapModel) {
         split.body().collect().handleAsync((chunks, cause) -> {
             if (cause != null) {
-                ep.release();
+                release(ep);
                 if (!response.isDone()) {
                     errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
                     finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
@@ -515,7 +523,7 @@ final class Exchange {
                     finishRelayed(trailers == null || trailers.isEmpty() ? HttpResponse.of(h, p.body())
                                                                          : HttpResponse.of(h, p.body(), trailers));
                 });
-            }).whenComplete((unused, t) -> ep.release()).exceptionally(this::internalError);
+            }).whenComplete((unused, t) -> release(ep)).exceptionally(this::internalError);
             return null;
         }, ctx.eventLoop());
     }
@@ -530,7 +538,7 @@ final class Exchange {
         ResponseRelay.start(split.body(), split.trailers(), writer, processor, ctx.eventLoop())
                      .whenComplete((cause, unused) -> {
                          upstreamEndNanos = System.nanoTime();
-                         ep.release();
+                         release(ep);
                          if (cause != null && errorDetail == null) {
                              errorDetail = "http_response_incomplete";
                          }
@@ -775,6 +783,15 @@ final class Exchange {
             action.run();
         } catch (RuntimeException e) {
             internalError(e);
+        }
+    }
+
+    /** Counts the request to {@code ep} as finished, in the endpoint and in the local load. */
+    private void release(Endpoint ep) {
+        ep.release();
+        final LocalLoad.InFlight f = inFlight;
+        if (f != null) {
+            f.onFinish();
         }
     }
 

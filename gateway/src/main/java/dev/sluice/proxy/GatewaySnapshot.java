@@ -22,6 +22,8 @@ import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.picker.Endpoint;
 import dev.sluice.picker.EndpointDirectory;
 import dev.sluice.picker.EndpointPicker;
+import dev.sluice.picker.metrics.EngineMetricsMapping;
+import dev.sluice.picker.metrics.ScrapeTarget;
 import dev.sluice.routing.BodyBasedRouting;
 import dev.sluice.routing.ModelCatalog;
 import dev.sluice.routing.ModelRewrites;
@@ -44,9 +46,9 @@ public final class GatewaySnapshot {
     /** Attempts per request (first try plus retries on other endpoints) when no BackendPolicy says otherwise. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-    /** A pool's endpoints and how to reach them. */
+    /** A pool's endpoints, how to reach them, and where to read their metrics. */
     public record Pool(String name, List<Endpoint> endpoints, SessionProtocol protocol, int maxAttempts,
-                       EndpointPicker picker) {}
+                       EndpointPicker picker, List<ScrapeTarget> scrapeTargets) {}
 
     private final GatewayConfig config;
     private final Router router;
@@ -114,6 +116,9 @@ public final class GatewaySnapshot {
                              EndpointPicker picker) {
         final InferencePoolSpec spec = p.spec();
         final List<Endpoint> endpoints = new ArrayList<>();
+        final List<ScrapeTarget> targets = new ArrayList<>();
+        // The engine (vLLM, SGLang, ...) decides which metric names to read: a ModelServer label, else the pool's.
+        final String poolEngine = p.metadata().labels().get(EngineMetricsMapping.ENGINE_LABEL);
         for (Resource<ModelServerSpec> ms : config.modelServers()) {
             if (!ms.metadata().labels().entrySet().containsAll(spec.matchLabels().entrySet())) {
                 continue;
@@ -122,12 +127,13 @@ public final class GatewaySnapshot {
             if (addr == null) {
                 continue;
             }
-            if (ms.spec().simulated() != null || ms.spec().port() != null) {
-                endpoints.add(directory.get(addr.getHostString(), addr.getPort()));
-            } else {
-                for (int port : spec.targetPorts()) {
-                    endpoints.add(directory.get(addr.getHostString(), port));
-                }
+            final EngineMetricsMapping engine = EngineMetricsMapping.select(ms.metadata().labels(), poolEngine);
+            final List<Integer> ports = ms.spec().simulated() != null || ms.spec().port() != null
+                                        ? List.of(addr.getPort()) : spec.targetPorts();
+            for (int port : ports) {
+                final Endpoint e = directory.get(addr.getHostString(), port);
+                endpoints.add(e);
+                targets.add(ScrapeTarget.of(e, engine));
             }
         }
         int maxAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -138,7 +144,8 @@ public final class GatewaySnapshot {
         }
         final SessionProtocol protocol = "kubernetes.io/h2c".equals(spec.appProtocol()) ? SessionProtocol.H2C
                                                                                          : SessionProtocol.H1C;
-        return new Pool(p.metadata().name(), List.copyOf(endpoints), protocol, maxAttempts, picker);
+        return new Pool(p.metadata().name(), List.copyOf(endpoints), protocol, maxAttempts, picker,
+                        List.copyOf(targets));
     }
 
     /** Returns the configuration this snapshot was built from. */
@@ -184,6 +191,13 @@ public final class GatewaySnapshot {
     /** Returns the endpoint of a plain {@code Service} backend: host {@code name} on {@code port}. */
     public Endpoint serviceEndpoint(String name, @Nullable Integer port) {
         return directory.get(name, port != null ? port : 80);
+    }
+
+    /** Returns where to scrape every pool endpoint's metrics (each endpoint once). */
+    public List<ScrapeTarget> scrapeTargets() {
+        final java.util.Map<String, ScrapeTarget> byAuthority = new java.util.LinkedHashMap<>();
+        pools.values().forEach(p -> p.scrapeTargets().forEach(t -> byAuthority.putIfAbsent(t.authority(), t)));
+        return List.copyOf(byAuthority.values());
     }
 
     /** Returns every pool. */

@@ -10,6 +10,8 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
+import dev.sluice.picker.metrics.LocalLoad;
+
 import io.netty.util.AttributeKey;
 
 /**
@@ -23,18 +25,25 @@ public final class ProxyService implements HttpService {
 
     private final Supplier<GatewaySnapshot> snapshot;
     private final UpstreamClients clients;
+    private final LocalLoad localLoad;
     private final ExchangeListener listener;
 
-    /** Creates the service reading the current configuration from {@code snapshot}. */
-    public ProxyService(Supplier<GatewaySnapshot> snapshot, UpstreamClients clients, ExchangeListener listener) {
+    /**
+     * Creates the service reading the current configuration from {@code snapshot} and counting what it sends to
+     * each endpoint in {@code localLoad}.
+     */
+    public ProxyService(Supplier<GatewaySnapshot> snapshot, UpstreamClients clients, LocalLoad localLoad,
+                        ExchangeListener listener) {
         this.snapshot = requireNonNull(snapshot, "snapshot");
         this.clients = requireNonNull(clients, "clients");
+        this.localLoad = requireNonNull(localLoad, "localLoad");
         this.listener = requireNonNull(listener, "listener");
     }
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        return new Exchange(ctx, snapshot.get(), clients, listener, ThreadLocalRandom.current(), req.headers())
+        return new Exchange(ctx, snapshot.get(), clients, localLoad, listener, ThreadLocalRandom.current(),
+                            req.headers())
                 .start(req);
     }
 }

@@ -20,9 +20,12 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import tools.jackson.databind.ObjectMapper;
+
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.util.Exceptions;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.Server;
@@ -43,6 +46,9 @@ import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.openai.OpenAiErrors;
 import dev.sluice.picker.EndpointDirectory;
 import dev.sluice.picker.LeastInFlightPicker;
+import dev.sluice.picker.metrics.EndpointMetricsStore;
+import dev.sluice.picker.metrics.LocalLoad;
+import dev.sluice.picker.metrics.MetricsScraper;
 import dev.sluice.proxy.ExchangeListener;
 import dev.sluice.proxy.GatewaySnapshot;
 import dev.sluice.proxy.ProxyService;
@@ -56,6 +62,7 @@ import dev.sluice.routing.BodyBasedRouting;
 public final class GatewayServer implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(GatewayServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Default data-plane listener when the configuration declares no {@code Gateway}. */
     public static final int DEFAULT_PORT = 8080;
@@ -66,6 +73,10 @@ public final class GatewayServer implements AutoCloseable {
     private final EndpointDirectory directory = new EndpointDirectory();
     private final EmbeddedSimulators simulators = new EmbeddedSimulators();
     private final UpstreamClients clients = new UpstreamClients();
+    private final LocalLoad localLoad = new LocalLoad();
+    private final EndpointMetricsStore metrics =
+            new EndpointMetricsStore(System::nanoTime, EndpointMetricsStore.DEFAULT_STALENESS_BOUND, localLoad);
+    private final MetricsScraper scraper = MetricsScraper.builder(metrics).build();
     private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
     private final Server server;
     private final Server admin;
@@ -154,8 +165,16 @@ public final class GatewayServer implements AutoCloseable {
 
     private GatewaySnapshot snapshotOf(GatewayConfig config) {
         simulators.sync(config.modelServers());
-        return GatewaySnapshot.build(config, registry, directory, simulators::addressOf,
-                                     pool -> new LeastInFlightPicker(ThreadLocalRandom.current()));
+        final GatewaySnapshot snapshot = GatewaySnapshot.build(config, registry, directory, simulators::addressOf,
+                                                               pool -> new LeastInFlightPicker(
+                                                                       ThreadLocalRandom.current()));
+        scraper.setTargets(snapshot.scrapeTargets());
+        return snapshot;
+    }
+
+    /** Returns the scraped state of every endpoint. */
+    public EndpointMetricsStore endpointMetrics() {
+        return metrics;
     }
 
     /** Swaps in a new configuration; requests in flight finish on the one they started with. */
@@ -231,7 +250,7 @@ public final class GatewayServer implements AutoCloseable {
                 sb.port(new ServerPort(addr, SessionProtocol.HTTP));
             }
         }
-        final ProxyService proxy = new ProxyService(current::get, clients, options.listener);
+        final ProxyService proxy = new ProxyService(current::get, clients, localLoad, options.listener);
         sb.requestTimeoutMillis(0)
           .maxRequestLength(0)
           .gracefulShutdownTimeout(Duration.ofMillis(500), Duration.ofSeconds(10))
@@ -272,6 +291,8 @@ public final class GatewayServer implements AutoCloseable {
                      .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK))
                      .service("/readyz", (ctx, req) -> isReady() ? HttpResponse.of(HttpStatus.OK)
                                                                  : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE))
+                     .service("/admin/endpoints", (ctx, req) -> HttpResponse.of(
+                             HttpStatus.OK, MediaType.JSON_UTF_8, JSON.writeValueAsString(metrics.describe())))
                      .build();
     }
 
@@ -299,6 +320,7 @@ public final class GatewayServer implements AutoCloseable {
             w.close();
         }
         prober.close();
+        scraper.close();
         // Each Armeria server waits out its own event loop's quiet period when it stops, so stop them together.
         CompletableFuture.allOf(server.stop(), admin.stop()).join();
         clients.close();

@@ -59,7 +59,9 @@ class TimeoutTest {
         } finally {
             gateway.sim("gemma-0").faults().reset();
         }
-        assertThat(post("google/gemma-3-1b-it").status()).isEqualTo(HttpStatus.OK);
+        // The route recovers once the server is quick again (retried: a loaded CI machine may stall one call).
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                                 .until(() -> post("google/gemma-3-1b-it").status() == HttpStatus.OK);
     }
 
     @Test

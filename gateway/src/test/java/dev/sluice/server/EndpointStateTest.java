@@ -1,0 +1,50 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+
+import dev.sluice.picker.metrics.EndpointLoad;
+import dev.sluice.picker.metrics.MetricsState;
+
+/** Every pool endpoint's metrics are scraped, shown on the admin API, and combined with the gateway's own load. */
+class EndpointStateTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void endpointsAreScraped_failuresAreShown_andLocalLoadReturnsToZero() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir)) {
+            final String gemma = "127.0.0.1:" + gw.sim("gemma-0").port();
+            final String llama0 = "127.0.0.1:" + gw.sim("llama-0").port();
+            await().until(() -> gw.server().endpointMetrics().snapshot(gemma).state() == MetricsState.FRESH);
+
+            for (int i = 0; i < 5; i++) {
+                gw.http().execute(RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type",
+                                                    MediaType.JSON),
+                                  "{\"model\":\"google/gemma-3-1b-it\",\"prompt\":\"x\",\"max_tokens\":2}")
+                  .aggregate().join();
+            }
+            final EndpointLoad load = gw.server().endpointMetrics().load(gemma);
+            assertThat(load.inFlightRequests()).isZero();
+            assertThat(load.inFlightTokens()).isZero();
+
+            gw.sim("llama-0").faults().refuseConnections(true);
+            await().until(() -> gw.server().endpointMetrics().snapshot(llama0).state() == MetricsState.FAILED);
+
+            final String json = WebClient.of("http://127.0.0.1:" + gw.server().adminPort())
+                                         .get("/admin/endpoints").aggregate().join().contentUtf8();
+            assertThat(json).contains(gemma).contains(llama0).contains("FRESH").contains("FAILED");
+        }
+    }
+}
