@@ -119,7 +119,9 @@ final class Exchange {
     private long firstTokenNanos;
     private @Nullable Usage usage;
     private long streamedEvents;
-    private final List<String> extensionCalls = new ArrayList<>(0);
+    private final List<ExtensionCallRecord> extensionCalls = new ArrayList<>(0);
+    private long pickNanos = -1;
+    private final TraceContext trace;
     /** The upstream response being read, so a client that leaves can cancel it. */
     private @Nullable HttpResponse upstream;
 
@@ -132,6 +134,7 @@ final class Exchange {
         this.listener = listener;
         this.random = random;
         this.headers = headers;
+        trace = TraceContext.of(headers.get(TraceContext.TRACEPARENT));
     }
 
     HttpResponse start(HttpRequest req) {
@@ -159,7 +162,8 @@ final class Exchange {
         if (chain != null) {
             call = new ExtensionCall(requestId);
             runner = new ChainRunner(chain, call, ctx.eventLoop(), (name, event, outcome, nanos) -> {
-                extensionCalls.add(name + ':' + event.configName() + ':' + outcome);
+                extensionCalls.add(new ExtensionCallRecord(name, event.configName(), outcome,
+                                                           System.nanoTime() - nanos, nanos));
                 listener.onExtensionCall(name, event, outcome, nanos);
             });
         }
@@ -349,9 +353,11 @@ final class Exchange {
                 body = JsonEdits.replaceString(body, openAi.modelStart(), openAi.modelEnd(), targetModel);
             }
         }
+        final long pickStart = System.nanoTime();
         final List<Endpoint> order = pool.picker().pick(
                 new PickRequest(pool.name(), targetModel, priority, openAi != null ? openAi.promptText() : ""),
                 pool.endpoints());
+        pickNanos = System.nanoTime() - pickStart;
         if (order.isEmpty()) {
             noCapacity("destination_unavailable; details=\"failed_to_pick_backend\"",
                        "No endpoint of pool " + pool.name() + " can serve the request.");
@@ -386,7 +392,8 @@ final class Exchange {
         if (!requestIdGiven) {
             b.set(REQUEST_ID, requestId);
         }
-        b.authority(ep.authority()).contentLength(body.length);
+        b.authority(ep.authority()).contentLength(body.length)
+         .set(TraceContext.TRACEPARENT, trace.upstreamTraceparent());
         final HttpRequest upstreamReq = HttpRequest.of(b.build(), HttpData.wrap(body));
         final HttpResponse res = clients.client(ep, protocol).execute(upstreamReq, options);
         upstream = res;
@@ -817,7 +824,8 @@ final class Exchange {
                 usage != null ? usage.promptTokens() : -1,
                 reported ? usage.completionTokens() : stream ? streamedEvents : -1,
                 usage != null ? usage.cachedTokens() : -1,
-                !reported && stream, errorDetail, List.copyOf(extensionCalls));
+                !reported && stream, errorDetail, pickNanos, start, upstreamStartNanos == 0 ? -1 : upstreamStartNanos,
+                trace, List.copyOf(extensionCalls));
     }
 
     /** Returns a random (version 4) UUID without the cost of {@code SecureRandom}: ids need not be secret. */

@@ -34,7 +34,11 @@ import org.jspecify.annotations.Nullable;
  * @param outputTokensCounted whether {@code outputTokens} was counted from stream events rather than reported
  * @param errorDetail why the gateway failed the request, in the {@code Proxy-Status} style of RFC 9209
  *                    ({@code destination_unavailable; details="failed_to_pick_backend"}), else {@code null}
- * @param extensionCalls each extension call as {@code name:Event:outcome}
+ * @param pickNanos how long the endpoint picker took ({@code -1} when no pool was picked from)
+ * @param requestStartNanos when the request arrived, on the {@link System#nanoTime()} scale (for span timing)
+ * @param upstreamStartNanos when the first upstream attempt started, same scale ({@code -1} when none)
+ * @param trace the exchange's W3C trace context
+ * @param extensionCalls every extension call, in order
  */
 public record ExchangeRecord(long startEpochMicros, String requestId, @Nullable String clientAddress, String method,
                              String path, int status, @Nullable String route, @Nullable String pool,
@@ -42,5 +46,6 @@ public record ExchangeRecord(long startEpochMicros, String requestId, @Nullable 
                              @Nullable String objective, int priority, boolean stream, int attempts,
                              long requestBytes, long responseBytes, long totalNanos, long upstreamNanos,
                              long ttftNanos, long inputTokens, long outputTokens, long cachedTokens,
-                             boolean outputTokensCounted, @Nullable String errorDetail,
-                             List<String> extensionCalls) {}
+                             boolean outputTokensCounted, @Nullable String errorDetail, long pickNanos,
+                             long requestStartNanos, long upstreamStartNanos, TraceContext trace,
+                             List<ExtensionCallRecord> extensionCalls) {}

@@ -86,6 +86,23 @@ class ExchangeRecordTest {
     }
 
     @Test
+    void traceparent_isPropagatedToTheModelServer() {
+        final String id = "rec-trace";
+        gateway.http().execute(RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type", MediaType.JSON,
+                                                 "x-request-id", id, "traceparent",
+                                                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+                               "{\"model\":\"google/gemma-3-1b-it\",\"prompt\":\"x\",\"max_tokens\":1}")
+               .aggregate().join();
+        await().until(() -> gateway.records().stream().anyMatch(r -> r.requestId().equals(id)));
+        final ExchangeRecord r = gateway.records().stream().filter(x -> x.requestId().equals(id)).findFirst()
+                                        .orElseThrow();
+        assertThat(r.trace().traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+        assertThat(gateway.sim("gemma-0").stats().lastRequestHeaders())
+                .anySatisfy(h -> assertThat(h.get("traceparent")).isEqualTo(r.trace().upstreamTraceparent()));
+        assertThat(r.pickNanos()).isPositive();
+    }
+
+    @Test
     void errors_carryAProxyStatusDetail() {
         assertThat(send("rec-404", "/v1/completions", "{\"model\":\"nope\",\"prompt\":\"x\"}").errorDetail())
                 .isEqualTo("destination_not_found; details=\"no_route\"");
