@@ -13,6 +13,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 
 import dev.sluice.simulator.internal.QuickStopEventLoopGroup;
 import dev.sluice.simulator.internal.Simulator;
+import dev.sluice.simulator.internal.StepTimeModel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelOption;
 
@@ -72,7 +73,7 @@ public final class SimulatorServer implements AutoCloseable {
         this.config = config;
         this.host = host;
         faults = new Faults(this::refuseConnections);
-        simulator = new Simulator(config, Simulator.stepTime(config, timingModel), faults, Clock.systemUTC(),
+        simulator = new Simulator(config, StepTimeModel.of(config, timingModel), faults, Clock.systemUTC(),
                                   System::nanoTime);
         stats = new SimulatorStats(simulator.counters());
     }

@@ -6,12 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
-
-import org.jspecify.annotations.Nullable;
 
 import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.HttpHeaderNames;
@@ -25,10 +22,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
 import dev.sluice.simulator.Faults;
-import dev.sluice.simulator.FixedTimingModel;
 import dev.sluice.simulator.SimulatorConfig;
-import dev.sluice.simulator.SimulatorProfile;
-import dev.sluice.simulator.TimingModel;
 import dev.sluice.simulator.internal.InferenceRequest.Endpoint;
 
 /**
@@ -40,22 +34,6 @@ public final class Simulator {
 
     private static final MediaType PROMETHEUS_TEXT =
             MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
-
-    /**
-     * Returns the step timing a config asks for: its profile's, or else fixed latencies from the given model
-     * ({@link FixedTimingModel} of the config when {@code null}).
-     */
-    public static StepTimeModel stepTime(SimulatorConfig config, @Nullable TimingModel timingModel) {
-        requireNonNull(config, "config");
-        if (timingModel != null) {
-            return new FixedStepTime(timingModel);
-        }
-        final SimulatorProfile profile = config.profile();
-        if (profile != null) {
-            return new ProfileStepTime(profile, new SplittableRandom(config.seed()));
-        }
-        return new FixedStepTime(FixedTimingModel.of(config));
-    }
 
     private final SimulatorConfig config;
     private final Faults faults;
