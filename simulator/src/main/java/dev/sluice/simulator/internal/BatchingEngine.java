@@ -56,7 +56,8 @@ import dev.sluice.simulator.SimulatorConfig;
  * earlier ones, since they are released in reverse.
  *
  * <p>{@code vllm:kv_cache_usage_perc} is blocks referenced by sequences over {@code B}: free blocks that still hold
- * a cached prefix do not count, as in vLLM ({@code 1 − free / total}).
+ * a cached prefix do not count, as in vLLM's {@code 1 − free / (num_gpu_blocks − 1)} (vLLM reserves one null
+ * block; there is none here).
  *
  * <p>Simplifications: output blocks are never hashed, so a multi-turn continuation hits on prompt blocks only; no
  * priorities, speculative decoding or watermark; LoRA slots count the adapters of all running sequences rather than
