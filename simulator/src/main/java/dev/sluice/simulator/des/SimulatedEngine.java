@@ -86,6 +86,20 @@ public final class SimulatedEngine {
                                          request.promptTokens());
     }
 
+    /**
+     * Returns the prefix-cache keys of the given request's full prompt blocks on this engine: chained hashes
+     * seeded with this engine's model and the request's adapter.
+     */
+    public long[] blockHashes(SimulatedRequest request) {
+        requireNonNull(request, "request");
+        return request.blockHashes(config.model(), config.blockSize()).clone();
+    }
+
+    /** Returns whether a block with the given prefix-cache key is cached on this engine, referenced or free. */
+    public boolean isCached(long blockHash) {
+        return engine.isCached(blockHash);
+    }
+
     /** Returns the number of KV blocks holding a cached prefix, referenced or free. */
     public int cachedBlocks() {
         return engine.cachedBlocks();

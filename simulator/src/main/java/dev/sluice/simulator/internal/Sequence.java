@@ -9,7 +9,7 @@ import org.jspecify.annotations.Nullable;
 import dev.sluice.simulator.GenerationRequest;
 
 /**
- * One prompt's life in a {@link BatchingEngine}: what it asks for, how far it got, and when.
+ * Follows one prompt through a {@link BatchingEngine}: what it asks for, how far it got, and when.
  *
  * <p>The fields after the request are engine state, read and written on the engine's thread only; the accessors
  * may be read elsewhere once the engine has handed the sequence over (its listener ran).

@@ -50,7 +50,17 @@ class DiscreteEventSimulationTest {
         assertThat(r2.endToEnd()).isEqualTo(ms(19));
         assertThat(r2.timePerOutputToken()).isEqualTo(ms(2));
         assertThat(sim.now()).isEqualTo(ms(24));
-        assertThat(sim.engines().get(0).steps()).isEqualTo(4);
+        final SimulatedEngine pod = sim.engines().get(0);
+        assertThat(pod.steps()).isEqualTo(4);
+        final SimulatedRequest probe = SimulatedRequest.builder("probe", sim.now()).tokens(prefix).tokens(tokens(7, 40))
+                                                       .build();
+        final long[] hashes = pod.blockHashes(probe);
+        assertThat(hashes).hasSize(4);
+        assertThat(pod.isCached(hashes[0])).isTrue();
+        assertThat(pod.isCached(hashes[1])).isTrue();
+        assertThat(pod.isCached(hashes[2])).isFalse();
+        assertThat(pod.cachedPrefixTokens(probe)).isEqualTo(32);
+        assertThat(pod.cachedBlocks()).isEqualTo(3); // r1's 2 prompt blocks and r2's third
     }
 
     @Test
