@@ -5,9 +5,12 @@ import java.util.List;
 /**
  * Captures the state of a simulated engine at one instant: its queues, its KV cache and its LoRA adapters.
  *
- * @param waitingRequests requests received but not yet admitted
+ * <p>As in vLLM, a request of several prompts counts once per prompt.
+ *
+ * @param waitingRequests requests received but not yet admitted, and preempted ones waiting to resume
  * @param runningRequests requests admitted and generating
- * @param kvBlocksInUse KV cache blocks held by running requests
+ * @param kvBlocksInUse KV cache blocks held by running requests; free blocks that still cache a prefix do not
+ *                      count
  * @param kvBlocksTotal all KV cache blocks
  * @param runningLoraAdapters distinct LoRA adapters of running requests, in admission order
  * @param waitingLoraAdapters distinct LoRA adapters of waiting requests, in arrival order

@@ -9,7 +9,8 @@ import java.time.Duration;
  * requests run than fit one batch.
  *
  * <p>The stretch is a crude stand-in for a saturated GPU: a decode step of {@code 2 × batchSize} sequences takes
- * about twice as long. It keeps latency rising with load until a step-driven engine replaces this model.
+ * about twice as long. It matters only when {@link SimulatorConfig#maxNumSeqs()} exceeds the batch size; for load
+ * that should slow the engine down the way a GPU does, choose a {@link SimulatorProfile} instead.
  */
 public final class FixedTimingModel implements TimingModel {
 

@@ -13,6 +13,7 @@ import com.linecorp.armeria.server.ServerBuilder;
 
 import dev.sluice.simulator.internal.QuickStopEventLoopGroup;
 import dev.sluice.simulator.internal.Simulator;
+import dev.sluice.simulator.internal.StepTimeModel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.ChannelOption;
 
@@ -28,21 +29,27 @@ public final class SimulatorServer implements AutoCloseable {
     private static final int MAX_REQUEST_LENGTH = 64 * 1024 * 1024;
 
     /**
-     * Starts a server with {@link FixedTimingModel} timing on the given host and port ({@code 0} for an
-     * ephemeral one), returning once it listens.
+     * Starts a server on the given host and port ({@code 0} for an ephemeral one), returning once it listens. Its
+     * engine steps take the time of the config's {@link SimulatorConfig#profile() profile}, or, without one, the
+     * fixed latencies of {@link FixedTimingModel}.
      */
     public static SimulatorServer start(SimulatorConfig config, String host, int port) {
-        requireNonNull(config, "config");
-        return start(config, FixedTimingModel.of(config), host, port);
+        return startWith(config, null, host, port);
     }
 
     /**
-     * Starts a server with the given timing model on the given host and port ({@code 0} for an ephemeral one),
-     * returning once it listens.
+     * Starts a server whose engine steps take the times of the given timing model (see
+     * {@link TimingModel}), ignoring the config's profile, on the given host and port ({@code 0} for an
+     * ephemeral one), returning once it listens.
      */
     public static SimulatorServer start(SimulatorConfig config, TimingModel timingModel, String host, int port) {
-        requireNonNull(config, "config");
         requireNonNull(timingModel, "timingModel");
+        return startWith(config, timingModel, host, port);
+    }
+
+    private static SimulatorServer startWith(SimulatorConfig config, @Nullable TimingModel timingModel,
+                                             String host, int port) {
+        requireNonNull(config, "config");
         requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
@@ -62,11 +69,12 @@ public final class SimulatorServer implements AutoCloseable {
     private int port; // guarded by lock
     private boolean closed; // guarded by lock
 
-    private SimulatorServer(SimulatorConfig config, TimingModel timingModel, String host) {
+    private SimulatorServer(SimulatorConfig config, @Nullable TimingModel timingModel, String host) {
         this.config = config;
         this.host = host;
         faults = new Faults(this::refuseConnections);
-        simulator = new Simulator(config, timingModel, faults, Clock.systemUTC(), System::nanoTime);
+        simulator = new Simulator(config, StepTimeModel.of(config, timingModel), faults, Clock.systemUTC(),
+                                  System::nanoTime);
         stats = new SimulatorStats(simulator.counters());
     }
 

@@ -113,14 +113,18 @@ class CancellationTest {
 
     @Test
     void clientDisconnectWhileWaitingLeavesTheQueue() {
+        // 30 blocks; a 288-token prompt takes 18 of them, so a second one waits for the first (which runs for
+        // 150 tokens 20 ms apart and grows to ceil(438 / 16) = 28 blocks).
         try (SimulatorServer tiny = SimulatorServer.start(
                 SimulatorConfig.builder("m").kvCacheBlocks(30).interTokenLatency(Duration.ofMillis(20))
-                               .outputTokens(400).build(), "127.0.0.1", 0)) {
+                               .outputTokens(150).build(), "127.0.0.1", 0)) {
             final TestHttp tinyHttp = new TestHttp(tiny);
-            try (RawStream running = new RawStream(tiny, "/v1/completions", "{\"prompt\":\"a\",\"stream\":true}")) {
+            try (RawStream running = new RawStream(tiny, "/v1/completions",
+                                                   "{\"prompt\":\"" + "a".repeat(1152) + "\",\"stream\":true}")) {
                 assertThat(running.readLineStartingWith("data: ")).isNotNull();
                 try (RawStream waiting = new RawStream(tiny, "/v1/completions",
-                                                       "{\"prompt\":\"b\",\"stream\":true}")) {
+                                                       "{\"prompt\":\"" + "b".repeat(1152) +
+                                                       "\",\"stream\":true}")) {
                     eventually().untilAsserted(() -> assertThat(
                             metric(tinyHttp.get("/metrics").body(),
                                    "vllm:num_requests_waiting{model_name=\"m\",engine=\"0\"}")).isEqualTo(1.0));

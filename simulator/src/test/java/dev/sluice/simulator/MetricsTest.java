@@ -45,7 +45,7 @@ class MetricsTest {
             }
             for (String name : List.of("vllm:prompt_tokens_total", "vllm:generation_tokens_total",
                                        "vllm:request_success_total", "vllm:prefix_cache_queries_total",
-                                       "vllm:prefix_cache_hits_total")) {
+                                       "vllm:prefix_cache_hits_total", "vllm:num_preemptions_total")) {
                 assertThat(body).contains("# TYPE " + name + " counter\n");
             }
             for (String name : List.of("vllm:time_to_first_token_seconds", "vllm:e2e_request_latency_seconds",
@@ -89,14 +89,17 @@ class MetricsTest {
         try (SimulatorServer server = SimulatorServer.start(slow().loraAdapters(List.of("sql-lora")).build(),
                                                             "127.0.0.1", 0)) {
             final TestHttp http = new TestHttp(server);
+            // 400 characters = 100 prompt tokens.
             try (RawStream stream = new RawStream(server, "/v1/completions",
-                                                  "{\"model\":\"sql-lora\",\"prompt\":\"hi\",\"stream\":true}")) {
+                                                  "{\"model\":\"sql-lora\",\"prompt\":\"" + "x".repeat(400) +
+                                                  "\",\"stream\":true}")) {
                 assertThat(stream.readLineStartingWith("data: ")).contains("\"text_completion\"");
                 final String body = http.get("/metrics").body();
                 assertThat(metric(body, RUNNING)).isEqualTo(1.0);
                 assertThat(metric(body, WAITING)).isZero();
-                // 1 prompt token + 400 output tokens = 26 blocks of 16.
-                assertThat(metric(body, KV_USAGE)).isEqualTo(26.0 / 8192);
+                // As in vLLM, blocks are allocated as tokens are computed, not for the whole output up front:
+                // 100 prompt tokens and the first output token, being computed, take 7 blocks of 16.
+                assertThat(metric(body, KV_USAGE)).isEqualTo(7.0 / 8192);
                 assertThat(body).contains("running_lora_adapters=\"sql-lora\"");
             }
             eventually().untilAsserted(() -> {
@@ -111,14 +114,17 @@ class MetricsTest {
 
     @Test
     void queuesRequestsThatDoNotFitTheKvCache() {
-        // 4 blocks of 16 tokens; each request needs ceil((1 + 40) / 16) = 3 blocks, so only one runs.
-        try (SimulatorServer server = SimulatorServer.start(slow().kvCacheBlocks(4).outputTokens(40).build(),
-                                                            "127.0.0.1", 0)) {
+        // 4 blocks of 16 tokens; a 33-token prompt takes 3 blocks (and with 15 output tokens never more), so only
+        // one request runs. (Before the step-driven engine, a request reserved blocks for its whole output.)
+        try (SimulatorServer server = SimulatorServer.start(
+                slow().kvCacheBlocks(4).outputTokens(15).interTokenLatency(Duration.ofMillis(200)).build(),
+                "127.0.0.1", 0)) {
             final TestHttp http = new TestHttp(server);
-            try (RawStream first = new RawStream(server, "/v1/completions", "{\"prompt\":\"a\",\"stream\":true}")) {
+            try (RawStream first = new RawStream(server, "/v1/completions",
+                                                 "{\"prompt\":\"" + "a".repeat(132) + "\",\"stream\":true}")) {
                 assertThat(first.readLineStartingWith("data: ")).isNotNull();
                 try (RawStream second = new RawStream(server, "/v1/completions",
-                                                      "{\"prompt\":\"b\",\"stream\":true}")) {
+                                                      "{\"prompt\":\"" + "b".repeat(132) + "\",\"stream\":true}")) {
                     eventually().untilAsserted(() -> {
                         final String body = http.get("/metrics").body();
                         assertThat(metric(body, RUNNING)).isEqualTo(1.0);

@@ -23,6 +23,31 @@ class SimulatorMainTest {
     }
 
     @Test
+    void parsesEngineFlags() {
+        final SimulatorConfig config = SimulatorMain.Options.parse(
+                "--profile", "llama-8b-a10", "--time-compression", "12.5", "--max-num-seqs", "64",
+                "--max-loras", "2", "--model", "llama").config();
+        assertThat(config.profile()).isSameAs(SimulatorProfile.LLAMA_8B_A10);
+        assertThat(config.timeCompression()).isEqualTo(12.5);
+        assertThat(config.kvCacheBlocks()).isEqualTo(2816); // from the profile
+        assertThat(config.maxNumBatchedTokens()).isEqualTo(2048);
+        assertThat(config.maxNumSeqs()).isEqualTo(64);
+        assertThat(config.maxLoras()).isEqualTo(2);
+        assertThat(config.model()).isEqualTo("llama");
+        final SimulatorConfig sized = SimulatorMain.Options.parse("--kv-cache-blocks", "100",
+                                                                  "--max-num-batched-tokens", "512").config();
+        assertThat(sized.profile()).isNull();
+        assertThat(sized.kvCacheBlocks()).isEqualTo(100);
+        assertThat(sized.maxNumBatchedTokens()).isEqualTo(512);
+        assertThatThrownBy(() -> SimulatorMain.Options.parse("--profile", "tpu"))
+                .hasMessageStartingWith("profile: tpu (expected: one of [qwen3-32b-tp2-h100,");
+        assertThatThrownBy(() -> SimulatorMain.Options.parse("--time-compression", "fast"))
+                .hasMessage("--time-compression: fast (expected: a number)");
+        assertThatThrownBy(() -> SimulatorMain.Options.parse("--time-compression", "-1"))
+                .hasMessage("timeCompression: -1.0 (expected: 0.001..1000000)");
+    }
+
+    @Test
     void defaultsToLoopbackAndVllmPort() {
         final SimulatorMain.Options options = SimulatorMain.Options.parse();
         assertThat(options.host()).isEqualTo("127.0.0.1");

@@ -3,6 +3,7 @@ package dev.sluice.simulator.internal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -22,18 +23,18 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.stream.AbortedStreamException;
 import com.linecorp.armeria.server.ServiceRequestContext;
 
-import dev.sluice.simulator.GenerationRequest;
 import dev.sluice.simulator.internal.InferenceRequest.Endpoint;
 import dev.sluice.simulator.internal.OpenAiBodies.Usage;
 import io.netty.util.concurrent.EventExecutor;
 
 /**
- * Drives one inference request from arrival to its last byte: parse, faults, wait for admission, emit tokens on
- * a schedule, and end in exactly one outcome (completed, cancelled by the client, or failed).
+ * Drives one inference request from arrival to its last byte: parse, faults, hand one sequence per prompt to the
+ * engine, write tokens as the engine produces them, and end in exactly one outcome (completed, cancelled by the
+ * client, or failed).
  *
- * <p>Everything but {@link #abortByServer()} and the end-of-response callback runs on the request's event loop,
- * and token emissions are scheduled there rather than slept for. Whoever ends the exchange first wins
- * {@link #ended}; the others do nothing.
+ * <p>Everything but {@link #abortByServer()} and the end-of-response callback runs on the request's event loop;
+ * engine events arrive on the engine's loop and hop over. Whoever ends the exchange first wins {@link #ended};
+ * the others do nothing. Ending aborts the sequences, which frees their KV blocks.
  */
 final class InferenceExchange {
 
@@ -51,16 +52,12 @@ final class InferenceExchange {
     private @Nullable String id;
     private long created;
     private int dieAfterChunks = -1;
-    // Engine metrics count from here, like vLLM's from arrival at the engine: parsing and injected latency
-    // are not the engine's.
-    private long submittedNanos;
     private String @Nullable [][] tokens;
-    // Set when the engine admits the request.
-    private volatile EngineState.@Nullable Ticket ticket;
-    private @Nullable GenerationRequest admitted;
-    private volatile @Nullable ScheduledFuture<?> nextStep;
-    private long lastTokenNanos;
-    private int emitted;
+    private volatile Sequence @Nullable [] sequences;
+    private int @Nullable [] emitted;
+    private int tokenEvents;
+    private int finishedChoices;
+    private volatile @Nullable ScheduledFuture<?> delayed;
 
     InferenceExchange(Simulator simulator, Endpoint endpoint, ServiceRequestContext ctx,
                       HttpResponseWriter response) {
@@ -95,7 +92,7 @@ final class InferenceExchange {
         if (extraLatency.isZero()) {
             process(httpRequest);
         } else {
-            schedule(() -> process(httpRequest), extraLatency);
+            delayed = eventLoop.schedule(() -> process(httpRequest), extraLatency.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -103,17 +100,18 @@ final class InferenceExchange {
         if (ended.get()) {
             return;
         }
+        final BatchingEngine engine = simulator.engine();
         final InferenceRequest request;
         try {
             request = InferenceRequest.parse(endpoint, httpRequest.content().array(), simulator.config());
-            final long blocks = simulator.engine().blocksFor(request.prompts(), request.outputTokens());
-            if (blocks > simulator.engine().totalBlocks()) {
-                final long maxModelLength = (long) simulator.engine().totalBlocks() * simulator.config().blockSize();
-                throw OpenAiError.badRequest(
-                        "This model's maximum context length is " + maxModelLength + " tokens. However, you " +
-                        "requested " + (request.promptTokens() + request.outputTokens()) + " tokens (" +
-                        request.promptTokens() + " in the messages, " + request.outputTokens() +
-                        " in the completion). Please reduce the length of the messages or completion.");
+            for (Prompt prompt : request.prompts()) {
+                if (!engine.fits(prompt.tokens(), request.outputTokens())) {
+                    throw OpenAiError.badRequest(
+                            "This model's maximum context length is " + engine.maxModelLength() + " tokens. " +
+                            "However, you requested " + ((long) prompt.tokens() + request.outputTokens()) +
+                            " tokens (" + prompt.tokens() + " in the messages, " + request.outputTokens() +
+                            " in the completion). Please reduce the length of the messages or completion.");
+                }
             }
             final double errorRate = simulator.faults().errorRate();
             if (errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
@@ -131,102 +129,130 @@ final class InferenceExchange {
             case EMBEDDINGS -> "embd-";
         };
         // Like vLLM, reuse the caller's request id so that logs line up across the gateway and the server.
-        id = prefix + (requestId != null ? requestId : simulator.randomId());
+        final String id = prefix + (requestId != null ? requestId : simulator.randomId());
+        this.id = id;
         created = simulator.epochSeconds();
-        submittedNanos = simulator.nanoTime();
+        final int choices = request.prompts().size();
         if (endpoint != Endpoint.EMBEDDINGS) {
             final int dieAfter = simulator.faults().dieMidStreamAfterChunks();
             dieAfterChunks = dieAfter < request.outputTokens() ? dieAfter : -1;
-            final int choices = request.prompts().size();
-            tokens = new String[choices][];
+            final String[][] tokens = new String[choices][];
             for (int i = 0; i < choices; i++) {
                 tokens[i] = TextGenerator.tokens(request.choiceSeed(i), request.outputTokens());
             }
+            this.tokens = tokens;
         }
+        emitted = new int[choices];
         if (request.stream()) {
             // Headers go out at once, as with vLLM's StreamingResponse; tokens follow when generated.
             response.tryWrite(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM));
         }
-        ticket = simulator.engine().submit(request.model(), request.loraAdapter(), request.prompts(),
-                                           request.outputTokens(), this::onAdmitted);
+        final long hashSeed = BlockHashes.seed(simulator.config().model(), request.loraAdapter());
+        final Sequence[] sequences = new Sequence[choices];
+        for (int i = 0; i < choices; i++) {
+            final Prompt prompt = request.prompts().get(i);
+            sequences[i] = new Sequence(choices == 1 ? id : id + '-' + i, request.model(), request.loraAdapter(),
+                                        prompt.tokens(), prompt.blockHashes(engine.blockSize(), hashSeed),
+                                        request.outputTokens(), request.finishReason(), new Choice(i));
+        }
+        this.sequences = sequences;
+        simulator.driver().submit(List.of(sequences));
         if (ended.get()) {
-            // Ended while submitting, before the ticket was visible to the ending thread.
-            simulator.engine().release(ticket);
+            abortSequences(); // ended while submitting, before the sequences were visible to the ending thread
         }
     }
 
-    private void onAdmitted(GenerationRequest admitted) {
-        eventLoop.execute(() -> {
-            if (ended.get()) {
-                return;
+    /** Hears one sequence on the engine's loop and hands its events to the exchange's loop. */
+    private final class Choice implements SequenceListener {
+
+        private final int index;
+
+        Choice(int index) {
+            this.index = index;
+        }
+
+        @Override
+        public void token(Sequence sequence, int tokenIndex, long nowNanos) {
+            eventLoop.execute(() -> onToken(index, tokenIndex));
+        }
+
+        @Override
+        public void finished(Sequence sequence, long nowNanos) {
+            if (!sequence.aborted()) {
+                eventLoop.execute(InferenceExchange.this::onChoiceFinished);
             }
-            this.admitted = admitted;
-            final long now = simulator.nanoTime();
-            simulator.metrics().admitted(seconds(now - submittedNanos));
-            final Duration ttft = simulator.timingModel().timeToFirstToken(admitted, simulator.engine().snapshot());
-            schedule(endpoint == Endpoint.EMBEDDINGS ? this::completeEmbeddings : this::emitToken, ttft);
-        });
+        }
     }
 
-    private void emitToken() {
+    private void onToken(int choice, int tokenIndex) {
         final InferenceRequest request = this.request;
-        final GenerationRequest admitted = this.admitted;
         final String[][] tokens = this.tokens;
-        assert request != null && admitted != null && tokens != null;
+        final int[] emitted = this.emitted;
+        final String id = this.id;
+        assert request != null && tokens != null && emitted != null && id != null;
         if (ended.get()) {
             return;
         }
-        if (emitted == dieAfterChunks) {
+        if (tokenEvents == dieAfterChunks) {
             cut();
             return;
         }
-        final long now = simulator.nanoTime();
-        if (emitted == 0) {
-            simulator.metrics().firstToken(admitted.promptTokens(), seconds(now - submittedNanos));
-        } else {
-            simulator.metrics().interToken(seconds(now - lastTokenNanos));
-        }
-        lastTokenNanos = now;
-        final boolean last = emitted + 1 == request.outputTokens();
+        tokenEvents++;
         if (request.stream()) {
-            final String finishReason = last ? request.finishReason() : null;
+            final String finishReason = tokenIndex + 1 == request.outputTokens() ? request.finishReason() : null;
             final String model = request.model();
-            final String id = this.id;
-            assert id != null;
             if (endpoint == Endpoint.CHAT_COMPLETIONS) {
-                if (emitted == 0) {
+                if (tokenIndex == 0) {
                     write(OpenAiBodies.chatChunk(id, created, model, "assistant", "", null));
                 }
-                write(OpenAiBodies.chatChunk(id, created, model, null, tokens[0][emitted], finishReason));
+                write(OpenAiBodies.chatChunk(id, created, model, null, tokens[0][tokenIndex], finishReason));
             } else {
-                for (int i = 0; i < tokens.length; i++) {
-                    write(OpenAiBodies.completionChunk(id, created, model, i, tokens[i][emitted], finishReason));
-                }
+                write(OpenAiBodies.completionChunk(id, created, model, choice, tokens[choice][tokenIndex],
+                                                   finishReason));
             }
         }
-        simulator.metrics().tokens(tokens.length);
-        emitted++;
-        if (last) {
-            complete();
-        } else {
-            schedule(this::emitToken, simulator.timingModel().interTokenLatency(admitted, emitted,
-                                                                                simulator.engine().snapshot()));
+        emitted[choice] = tokenIndex + 1;
+    }
+
+    private void onChoiceFinished() {
+        final Sequence[] sequences = this.sequences;
+        assert sequences != null;
+        if (ended.get() || ++finishedChoices < sequences.length) {
+            return;
         }
+        if (endpoint == Endpoint.EMBEDDINGS) {
+            completeEmbeddings();
+        } else {
+            complete();
+        }
+    }
+
+    private Usage usage() {
+        final Sequence[] sequences = this.sequences;
+        final int[] emitted = this.emitted;
+        assert sequences != null && emitted != null;
+        int promptTokens = 0;
+        int completionTokens = 0;
+        int cachedTokens = 0;
+        for (int i = 0; i < sequences.length; i++) {
+            promptTokens += sequences[i].promptTokens();
+            completionTokens += emitted[i];
+            // Set on the engine's loop before the hop that brought us here.
+            cachedTokens += Math.max(0, sequences[i].cachedTokens());
+        }
+        return new Usage(promptTokens, completionTokens, cachedTokens);
     }
 
     private void complete() {
         final InferenceRequest request = this.request;
-        final GenerationRequest admitted = this.admitted;
         final String id = this.id;
-        assert request != null && admitted != null && id != null;
+        assert request != null && id != null;
         if (!end()) {
             return;
         }
         // Count before the last byte goes out, so that a client that has read the response sees it counted.
-        simulator.metrics().finished(request.finishReason(), seconds(simulator.nanoTime() - submittedNanos));
         simulator.counters().onCompleted();
-        final Usage usage = new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
-                                      admitted.cachedPromptTokens());
+        final Usage usage = usage();
         if (request.stream()) {
             if (request.includeUsage()) {
                 final String object = endpoint == Endpoint.CHAT_COMPLETIONS ? "chat.completion.chunk"
@@ -242,9 +268,8 @@ final class InferenceExchange {
 
     private void completeEmbeddings() {
         final InferenceRequest request = this.request;
-        final GenerationRequest admitted = this.admitted;
         final String id = this.id;
-        assert request != null && admitted != null && id != null;
+        assert request != null && id != null;
         if (!end()) {
             return;
         }
@@ -252,23 +277,21 @@ final class InferenceExchange {
         for (int i = 0; i < vectors.length; i++) {
             vectors[i] = TextGenerator.embedding(request.embeddingSeed(i), 8);
         }
-        final double elapsed = seconds(simulator.nanoTime() - submittedNanos);
-        simulator.metrics().firstToken(admitted.promptTokens(), elapsed);
-        simulator.metrics().finished(request.finishReason(), elapsed);
         simulator.counters().onCompleted();
         response.close(AggregatedHttpResponse.of(
                 HttpStatus.OK, MediaType.JSON,
-                OpenAiBodies.embeddings(id, created, request.model(), vectors, admitted.promptTokens())));
+                OpenAiBodies.embeddings(id, created, request.model(), vectors, usage().promptTokens())));
     }
 
     private byte[] plainBody(Usage usage) {
         final InferenceRequest request = this.request;
         final String[][] tokens = this.tokens;
+        final int[] emitted = this.emitted;
         final String id = this.id;
-        assert request != null && tokens != null && id != null;
+        assert request != null && tokens != null && emitted != null && id != null;
         final String[] texts = new String[tokens.length];
         for (int i = 0; i < tokens.length; i++) {
-            texts[i] = String.join("", Arrays.copyOf(tokens[i], emitted));
+            texts[i] = String.join("", Arrays.copyOf(tokens[i], emitted[i]));
         }
         if (endpoint == Endpoint.CHAT_COMPLETIONS) {
             return OpenAiBodies.chatCompletion(id, created, request.model(), texts[0], request.finishReason(),
@@ -287,13 +310,9 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
-        simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT, seconds(simulator.nanoTime() - submittedNanos));
         simulator.counters().onFailed();
         if (!request.stream()) {
-            final GenerationRequest admitted = this.admitted;
-            assert admitted != null;
-            final byte[] body = plainBody(new Usage(admitted.promptTokens(), emitted * request.prompts().size(),
-                                                   admitted.cachedPromptTokens()));
+            final byte[] body = plainBody(usage());
             response.tryWrite(ResponseHeaders.of(HttpStatus.OK, HttpHeaderNames.CONTENT_TYPE, MediaType.JSON));
             response.tryWrite(HttpData.wrap(body, 0, body.length / 2));
         }
@@ -315,10 +334,6 @@ final class InferenceExchange {
         if (!end()) {
             return;
         }
-        if (admitted != null || ticket != null) {
-            simulator.metrics().finished(SimulatorMetrics.FINISHED_ABORT,
-                                         seconds(simulator.nanoTime() - submittedNanos));
-        }
         simulator.counters().onCancelled();
     }
 
@@ -338,28 +353,27 @@ final class InferenceExchange {
         if (!ended.compareAndSet(false, true)) {
             return false;
         }
-        final ScheduledFuture<?> nextStep = this.nextStep;
-        if (nextStep != null) {
-            nextStep.cancel(false);
+        final ScheduledFuture<?> delayed = this.delayed;
+        if (delayed != null) {
+            delayed.cancel(false);
         }
-        final EngineState.Ticket ticket = this.ticket;
-        if (ticket != null) {
-            simulator.engine().release(ticket);
-        }
+        abortSequences();
         simulator.unregister(this);
         return true;
     }
 
-    private void schedule(Runnable step, Duration delay) {
-        nextStep = eventLoop.schedule(step, delay.toNanos(), TimeUnit.NANOSECONDS);
+    /** Aborts the sequences in the engine; harmless for finished ones and when repeated. */
+    private void abortSequences() {
+        final Sequence[] sequences = this.sequences;
+        if (sequences != null) {
+            for (Sequence sequence : sequences) {
+                simulator.driver().abort(sequence);
+            }
+        }
     }
 
     private void write(byte[] event) {
         // A false return means the client is gone; the whenComplete callback ends the exchange.
         response.tryWrite(HttpData.wrap(event));
-    }
-
-    private static double seconds(long nanos) {
-        return nanos / 1e9;
     }
 }

@@ -2,15 +2,15 @@ package dev.sluice.simulator.internal;
 
 import java.util.Arrays;
 
+import org.jspecify.annotations.Nullable;
+
+import dev.sluice.simulator.SimulatedTokenizer;
+
 /**
- * One prompt of a request, either text or token ids, with an approximate token count.
- *
- * <p>There is no tokenizer: text counts as one token per four characters (at least one), which is close to
- * what BPE tokenizers give for English.
+ * One prompt of a request, either text or token ids; text becomes tokens with {@link SimulatedTokenizer}: one
+ * token per four bytes of UTF-8, at least one.
  */
 final class Prompt {
-
-    static final int CHARS_PER_TOKEN = 4;
 
     static Prompt ofText(String text) {
         return new Prompt(text, null);
@@ -20,52 +20,51 @@ final class Prompt {
         return new Prompt(null, tokenIds);
     }
 
-    private final String text;
-    private final int[] tokenIds;
+    private final @Nullable String text;
+    private final int @Nullable [] tokenIds;
 
-    private Prompt(String text, int[] tokenIds) {
+    private Prompt(@Nullable String text, int @Nullable [] tokenIds) {
         this.text = text;
         this.tokenIds = tokenIds;
     }
 
     int tokens() {
+        final int[] tokenIds = this.tokenIds;
         if (tokenIds != null) {
             return tokenIds.length;
         }
-        return Math.max(1, (text.length() + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN);
+        assert text != null;
+        return SimulatedTokenizer.count(text);
+    }
+
+    int[] tokenIds() {
+        final int[] tokenIds = this.tokenIds;
+        if (tokenIds != null) {
+            return tokenIds;
+        }
+        assert text != null;
+        return SimulatedTokenizer.encode(text);
     }
 
     /**
-     * Returns the chained hashes of the prompt's full blocks of {@code blockSize} tokens: each hash covers its
-     * block and, through its parent, everything before it, as vLLM's prefix cache keys do. The salt keeps
-     * different LoRA adapters apart, since they never share KV.
+     * Returns the chained hashes of the prompt's full blocks, see {@link BlockHashes}.
      */
-    long[] blockHashes(int blockSize, long salt) {
-        final int unitsPerBlock = tokenIds != null ? blockSize : blockSize * CHARS_PER_TOKEN;
-        final int units = tokenIds != null ? tokenIds.length : text.length();
-        final long[] hashes = new long[units / unitsPerBlock];
-        long parent = mix(salt ^ 0x9E3779B97F4A7C15L);
-        for (int block = 0; block < hashes.length; block++) {
-            long h = parent;
-            final int start = block * unitsPerBlock;
-            for (int i = start; i < start + unitsPerBlock; i++) {
-                h = h * 31 + (tokenIds != null ? tokenIds[i] : text.charAt(i));
-            }
-            parent = mix(h);
-            hashes[block] = parent;
-        }
-        return hashes;
+    long[] blockHashes(int blockSize, long seed) {
+        return BlockHashes.of(tokenIds(), blockSize, seed);
     }
 
     /** Seeds the output text: equal prompts give equal text. */
     long contentHash() {
-        return tokenIds != null ? Arrays.hashCode(tokenIds) : text.hashCode();
+        final int[] tokenIds = this.tokenIds;
+        if (tokenIds != null) {
+            return Arrays.hashCode(tokenIds);
+        }
+        assert text != null;
+        return text.hashCode();
     }
 
-    // The finalizer of SplitMix64, so that neighbouring blocks get unrelated hashes.
+    // The finalizer of SplitMix64.
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return BlockHashes.mix(z);
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
+import com.linecorp.armeria.common.CommonPools;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -22,12 +23,12 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 
 import dev.sluice.simulator.Faults;
 import dev.sluice.simulator.SimulatorConfig;
-import dev.sluice.simulator.TimingModel;
 import dev.sluice.simulator.internal.InferenceRequest.Endpoint;
 
 /**
- * Holds everything one simulated model server shares across its requests and binds its routes, so that the
- * public {@code SimulatorServer} can rebind them to a fresh Armeria server on the same port.
+ * Holds everything one simulated model server shares across its requests (the engine and its real-time driver, the
+ * metrics, the counters) and binds its routes, so that the public {@code SimulatorServer} can rebind them to a fresh
+ * Armeria server on the same port.
  */
 public final class Simulator {
 
@@ -35,29 +36,29 @@ public final class Simulator {
             MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
     private final SimulatorConfig config;
-    private final TimingModel timingModel;
     private final Faults faults;
     private final Clock clock;
-    private final LongSupplier nanoTicker;
     private final SimulatorMetrics metrics;
-    private final EngineState engine;
+    private final LiveEngineDriver driver;
     private final RequestCounters counters = new RequestCounters();
     private final Set<InferenceExchange> live = ConcurrentHashMap.newKeySet();
     private final long startedEpochSeconds;
 
     /**
-     * Creates a simulator reading wall time from {@code clock} (for {@code created} fields) and elapsed time from
-     * {@code nanoTicker} (for latency metrics).
+     * Creates a simulator timing engine steps with {@code stepTime}, reading wall time from {@code clock} (for
+     * {@code created} fields) and elapsed time from {@code nanoTicker} (for the engine's real-time driver).
      */
-    public Simulator(SimulatorConfig config, TimingModel timingModel, Faults faults, Clock clock,
+    public Simulator(SimulatorConfig config, StepTimeModel stepTime, Faults faults, Clock clock,
                      LongSupplier nanoTicker) {
         this.config = requireNonNull(config, "config");
-        this.timingModel = requireNonNull(timingModel, "timingModel");
         this.faults = requireNonNull(faults, "faults");
         this.clock = requireNonNull(clock, "clock");
-        this.nanoTicker = requireNonNull(nanoTicker, "nanoTicker");
+        requireNonNull(stepTime, "stepTime");
+        requireNonNull(nanoTicker, "nanoTicker");
         metrics = new SimulatorMetrics(config, clock);
-        engine = new EngineState(config, metrics);
+        final BatchingEngine engine = new BatchingEngine(config, stepTime, metrics.engineListener());
+        driver = new LiveEngineDriver(engine, CommonPools.workerGroup().next(), config.timeCompression(),
+                                      nanoTicker);
         startedEpochSeconds = epochSeconds();
     }
 
@@ -72,9 +73,9 @@ public final class Simulator {
                 (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON,
                                               OpenAiBodies.models(config, startedEpochSeconds)));
         sb.route().get("/metrics").build(
-                (ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT,
-                                              metrics.scrape(engine.snapshot())
-                                                     .getBytes(StandardCharsets.UTF_8)));
+                (ctx, req) -> HttpResponse.of(driver.call(() -> metrics.scrape(driver.engine())).thenApply(
+                        text -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT,
+                                                text.getBytes(StandardCharsets.UTF_8)))));
         sb.route().get("/health").build((ctx, req) -> HttpResponse.of(ResponseHeaders.of(HttpStatus.OK)));
         // vLLM sends X-Request-Id back (with --enable-request-id-headers); gateways rely on it for correlation.
         sb.decorator((delegate, ctx, req) -> {
@@ -109,20 +110,17 @@ public final class Simulator {
         return config;
     }
 
-    TimingModel timingModel() {
-        return timingModel;
-    }
-
     Faults faults() {
         return faults;
     }
 
-    SimulatorMetrics metrics() {
-        return metrics;
+    /** Returns the engine; only its immutable properties may be read off its event loop. */
+    BatchingEngine engine() {
+        return driver.engine();
     }
 
-    EngineState engine() {
-        return engine;
+    LiveEngineDriver driver() {
+        return driver;
     }
 
     void register(InferenceExchange exchange) {
@@ -131,10 +129,6 @@ public final class Simulator {
 
     void unregister(InferenceExchange exchange) {
         live.remove(exchange);
-    }
-
-    long nanoTime() {
-        return nanoTicker.getAsLong();
     }
 
     long epochSeconds() {

@@ -12,7 +12,9 @@ import dev.sluice.simulator.SimulatorConfig;
  * Counts what vLLM counts and writes it in the Prometheus text format (0.0.4) under vLLM's metric names.
  *
  * <p>Written by hand rather than with the Prometheus client: the names contain ':' and must match vLLM's
- * byte for byte, and the gauges are read from {@link EngineState} at scrape time. Samples carry the labels vLLM
+ * byte for byte, and the gauges are read from the {@link BatchingEngine} at scrape time, on its event loop. The
+ * counters and histograms hear the engine through {@link #engineListener()}, so latencies are in engine time (real
+ * time times the time compression), counted from a request's arrival at the engine as vLLM counts them. Samples carry the labels vLLM
  * puts on them, {@code model_name} and {@code engine}, except the two info gauges, which in vLLM carry only
  * their own labels. {@code vllm:lora_requests_info} is written only when LoRA adapters are configured, as vLLM
  * writes it only with {@code --enable-lora}.
@@ -42,6 +44,7 @@ final class SimulatorMetrics {
     private final LongAdder generationTokens = new LongAdder();
     private final LongAdder prefixCacheQueries = new LongAdder();
     private final LongAdder prefixCacheHits = new LongAdder();
+    private final LongAdder preemptions = new LongAdder();
     private final LongAdder finishedStop = new LongAdder();
     private final LongAdder finishedLength = new LongAdder();
     private final LongAdder finishedAbort = new LongAdder();
@@ -54,6 +57,53 @@ final class SimulatorMetrics {
         this.config = config;
         this.clock = clock;
         labels = "model_name=\"" + escape(config.model()) + "\",engine=\"0\"";
+    }
+
+    /**
+     * Returns the listener that turns engine events into vLLM's counters and histograms.
+     */
+    SequenceListener engineListener() {
+        return new SequenceListener() {
+            @Override
+            public void admitted(Sequence sequence, int cachedTokens, long nowNanos) {
+                prefixCacheQueried(sequence.promptTokens() + sequence.generated(), cachedTokens);
+                if (sequence.preemptions() == 0) {
+                    SimulatorMetrics.this.admitted(seconds(nowNanos - sequence.arrivalNanos()));
+                }
+            }
+
+            @Override
+            public void token(Sequence sequence, int index, long nowNanos) {
+                if (index == 0) {
+                    firstToken(sequence.promptTokens(), seconds(nowNanos - sequence.arrivalNanos()));
+                } else {
+                    interToken(seconds(nowNanos - sequence.lastTokenNanos()));
+                }
+                tokens(1);
+            }
+
+            @Override
+            public void preempted(Sequence sequence, long nowNanos) {
+                preemptions.increment();
+            }
+
+            @Override
+            public void finished(Sequence sequence, long nowNanos) {
+                final double e2e = seconds(nowNanos - sequence.arrivalNanos());
+                if (sequence.aborted()) {
+                    SimulatorMetrics.this.finished(FINISHED_ABORT, e2e);
+                    return;
+                }
+                if (sequence.maxTokens() == 0) {
+                    firstToken(sequence.promptTokens(), e2e); // embeddings: done when the prompt is
+                }
+                SimulatorMetrics.this.finished(sequence.finishReason(), e2e);
+            }
+        };
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
     }
 
     void prefixCacheQueried(int queriedTokens, int hitTokens) {
@@ -87,6 +137,11 @@ final class SimulatorMetrics {
         e2eLatency.observe(e2eSeconds);
     }
 
+    /** Writes the metrics; call on the engine's event loop. */
+    String scrape(BatchingEngine engine) {
+        return scrape(engine.snapshot());
+    }
+
     String scrape(EngineSnapshot engine) {
         final StringBuilder out = new StringBuilder(8192);
         gauge(out, "vllm:num_requests_running", "Number of requests in model execution batches.",
@@ -114,6 +169,8 @@ final class SimulatorMetrics {
                 "Prefix cache queries, in terms of number of queried tokens.", prefixCacheQueries);
         counter(out, "vllm:prefix_cache_hits_total",
                 "Prefix cache hits, in terms of number of cached tokens.", prefixCacheHits);
+        counter(out, "vllm:num_preemptions_total", "Cumulative number of preemption from the engine.",
+                preemptions);
         header(out, "vllm:request_success_total", "Count of successfully processed requests.", "counter");
         for (String reason : List.of(FINISHED_STOP, FINISHED_LENGTH, FINISHED_ABORT)) {
             final LongAdder count = switch (reason) {
