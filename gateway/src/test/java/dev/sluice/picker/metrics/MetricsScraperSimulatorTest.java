@@ -33,11 +33,12 @@ class MetricsScraperSimulatorTest {
 
     @BeforeEach
     void start() {
-        // Each request needs ceil((1 prompt token + 100 output tokens) / 16) = 7 of the 10 blocks: one runs, the
-        // rest wait. The first token comes after a minute, so nothing finishes during the test.
+        // One sequence may run at a time (maxNumSeqs 1), so of three requests one runs and two wait; the runner holds
+        // the one block of its one-token prompt. The first token comes after a minute: nothing finishes meanwhile.
         server = SimulatorServer.start(SimulatorConfig.builder("m")
                                                       .loraAdapters(List.of("sql-lora"))
                                                       .maxLoras(2)
+                                                      .maxNumSeqs(1)
                                                       .kvCacheBlocks(10)
                                                       .blockSize(16)
                                                       .outputTokens(100)
@@ -88,7 +89,7 @@ class MetricsScraperSimulatorTest {
             assertThat(s.state()).isEqualTo(MetricsState.FRESH);
             assertThat(s.metrics().runningRequests()).isEqualTo(1);
             assertThat(s.metrics().waitingRequests()).isEqualTo(2);
-            assertThat(s.metrics().kvCacheUsage()).isEqualTo(0.7);
+            assertThat(s.metrics().kvCacheUsage()).isEqualTo(0.1);
             assertThat(s.metrics().runningLoraAdapters()).containsExactly("sql-lora");
             assertThat(s.metrics().waitingLoraAdapters()).containsExactly("sql-lora");
         });
