@@ -638,6 +638,10 @@ final class ResourceBinder {
 
     /* ------------------------------------------------------------------------------------------ ModelServer */
 
+    /** The simulator's built-in parameter profiles, by name. */
+    private static final List<String> PROFILES =
+            dev.sluice.simulator.SimulatorProfile.builtIn().stream().map(p -> p.name()).toList();
+
     private static ModelServerSpec modelServer(Obj spec) {
         final String address = spec.string("address", false, ANY, 253, HOST_EXPECTED);
         if (address != null && !HOST.matcher(address).matches() && !isIpAddress(address)) {
@@ -653,8 +657,16 @@ final class ResourceBinder {
             final Duration itl = sim.duration("interTokenLatency", true, null);
             final Integer outputTokens = sim.integer("outputTokens", 1, Integer.MAX_VALUE);
             final Long seed = sim.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            final String profile = sim.string("profile", false, ANY, 64, "a simulator profile: " + PROFILES);
+            if (profile != null && !PROFILES.contains(profile)) {
+                sim.doc().invalid(sim.value("profile"), sim.field("profile"), "one of " + PROFILES);
+            }
+            final Integer timeCompression = sim.integer("timeCompression", 1, 10_000);
+            final Integer kvCacheBlocks = sim.integer("kvCacheBlocks", 1, Integer.MAX_VALUE);
+            final Integer maxLoras = sim.integer("maxLoras", 1, 1024);
             sim.done();
-            simulated = new SimulatedServerSpec(model, adapters, ttft, itl, outputTokens, seed);
+            simulated = new SimulatedServerSpec(model, adapters, ttft, itl, outputTokens, seed, profile,
+                                                timeCompression, kvCacheBlocks, maxLoras);
         }
         final boolean hasAddress = spec.has("address");
         final boolean hasSimulated = spec.has("simulated");

@@ -122,10 +122,16 @@ public final class Resources {
     public record ModelServerSpec(@Nullable String address, @Nullable Integer port,
                                   @Nullable SimulatedServerSpec simulated) {}
 
-    /** Settings of an embedded simulated model server. Absent values take the simulator's defaults. */
+    /**
+     * Settings of an embedded simulated model server. Absent values take the simulator's defaults; a
+     * {@code profile} (for example {@code llama-8b-h100}) switches from fixed latencies to the batching engine's
+     * step-time model, and {@code timeCompression} runs it that many times faster than real time.
+     */
     public record SimulatedServerSpec(String model, List<String> loraAdapters, @Nullable Duration timeToFirstToken,
                                       @Nullable Duration interTokenLatency, @Nullable Integer outputTokens,
-                                      @Nullable Long seed) {}
+                                      @Nullable Long seed, @Nullable String profile,
+                                      @Nullable Integer timeCompression, @Nullable Integer kvCacheBlocks,
+                                      @Nullable Integer maxLoras) {}
 
     /* ----------------------------------------------------------------------------------------- objectives, rewrites */
 

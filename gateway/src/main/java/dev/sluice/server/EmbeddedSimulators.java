@@ -16,6 +16,7 @@ import dev.sluice.config.Resources.ModelServerSpec;
 import dev.sluice.config.Resources.Resource;
 import dev.sluice.config.Resources.SimulatedServerSpec;
 import dev.sluice.simulator.SimulatorConfig;
+import dev.sluice.simulator.SimulatorProfile;
 import dev.sluice.simulator.SimulatorServer;
 
 /**
@@ -95,6 +96,18 @@ final class EmbeddedSimulators implements AutoCloseable {
         }
         if (spec.seed() != null) {
             b.seed(spec.seed());
+        }
+        if (spec.profile() != null) {
+            b.profile(SimulatorProfile.named(spec.profile()));
+        }
+        if (spec.timeCompression() != null) {
+            b.timeCompression(spec.timeCompression());
+        }
+        if (spec.kvCacheBlocks() != null) {
+            b.kvCacheBlocks(spec.kvCacheBlocks());
+        }
+        if (spec.maxLoras() != null) {
+            b.maxLoras(spec.maxLoras());
         }
         return b.build();
     }

@@ -205,6 +205,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void simulatedServers_takeAProfileAndTimeCompression() throws Exception {
+        write("sim.yaml", """
+                apiVersion: sluice.dev/v1alpha1
+                kind: ModelServer
+                metadata: {name: a}
+                spec:
+                  simulated: {model: m, profile: llama-8b-h100, timeCompression: 10, kvCacheBlocks: 512, maxLoras: 2}
+                ---
+                apiVersion: sluice.dev/v1alpha1
+                kind: ModelServer
+                metadata: {name: b}
+                spec:
+                  simulated: {model: m, profile: h200-fantasy}
+                """);
+        final ConfigException e = loadFails(dir);
+        assertThat(e.problems()).singleElement().satisfies(p -> {
+            assertThat(p.toString()).startsWith(dir.resolve("sim.yaml") + ":11: ModelServer/b: " +
+                                                "spec.simulated.profile: h200-fantasy (expected: one of [");
+            assertThat(p.toString()).contains("llama-8b-h100");
+        });
+        Files.writeString(dir.resolve("sim.yaml"), Files.readString(dir.resolve("sim.yaml"))
+                                                        .replace("h200-fantasy", "llama-8b-a10"));
+        final var sims = ConfigLoader.load(dir, SERVICES).modelServers();
+        assertThat(sims.get(0).spec().simulated()).satisfies(sim -> {
+            assertThat(sim.profile()).isEqualTo("llama-8b-h100");
+            assertThat(sim.timeCompression()).isEqualTo(10);
+            assertThat(sim.kvCacheBlocks()).isEqualTo(512);
+            assertThat(sim.maxLoras()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void rejectsABadMaxBodyAnnotation() throws Exception {
         write("gw.yaml", """
                 apiVersion: gateway.networking.k8s.io/v1

@@ -40,6 +40,10 @@ public final class SimulatorMain {
      * Starts a simulator with the given flags, prints where it listens and waits until interrupted.
      */
     public static void main(String[] args) throws InterruptedException {
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            System.out.println("simulator: a vLLM-like model-server simulator\n" + USAGE);
+            return;
+        }
         final SimulatorServer server;
         try {
             final Options options = Options.parse(args);
