@@ -115,8 +115,8 @@ public final class FlowController implements AutoCloseable {
                 return answered(pool, priority, new Admission(Admission.Outcome.SHED, 0));
             } else {
                 if (q.waiters.size() >= maxQueueSize) {
-                    final Waiter lowest = q.waiters.last();
-                    if (maxQueueSize == 0 || lowest.priority >= priority) {
+                    final Waiter lowest = maxQueueSize == 0 ? null : q.waiters.last();
+                    if (lowest == null || lowest.priority >= priority) {
                         return answered(pool, priority, new Admission(Admission.Outcome.QUEUE_FULL, 0));
                     }
                     q.waiters.remove(lowest);
