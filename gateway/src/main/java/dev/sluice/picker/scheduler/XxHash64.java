@@ -5,8 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * XXH64 (the 64-bit xxHash) over a byte range, optionally followed by one little-endian {@code long}: the shape of
- * GIE's chained block hash {@code xxhash(block ‖ LE64(parent))}.
+ * XXH64, the 64-bit xxHash, over a byte range: the hash GIE uses for prefix blocks.
  *
  * <p>Reference: the xxHash specification, {@code doc/xxhash_spec.md} in github.com/Cyan4973/xxHash. Reads eight
  * bytes at a time through a {@link VarHandle}, in four independent lanes for inputs of 32 bytes or more.
@@ -62,38 +61,6 @@ final class XxHash64 {
             p++;
         }
         return avalanche(h);
-    }
-
-    /** Returns XXH64 of {@code data[off, off + len) ‖ LE64(suffix)} with seed 0. */
-    static long hashWithSuffix(byte[] data, int off, int len, long suffix) {
-        if ((len & 31) != 0) {
-            // Rare (block sizes are multiples of 32 bytes by default): the suffix would straddle a stripe.
-            final byte[] joined = new byte[len + 8];
-            System.arraycopy(data, off, joined, 0, len);
-            LONGS.set(joined, len, suffix);
-            return hash(joined, 0, joined.length, 0);
-        }
-        final int end = off + len;
-        int p = off;
-        long h;
-        if (len >= 32) {
-            long v1 = P1 + P2;
-            long v2 = P2;
-            long v3 = 0;
-            long v4 = -P1;
-            do {
-                v1 = round(v1, (long) LONGS.get(data, p));
-                v2 = round(v2, (long) LONGS.get(data, p + 8));
-                v3 = round(v3, (long) LONGS.get(data, p + 16));
-                v4 = round(v4, (long) LONGS.get(data, p + 24));
-                p += 32;
-            } while (p < end);
-            h = converge(v1, v2, v3, v4);
-        } else {
-            h = P5; // len == 0: only the suffix
-        }
-        h += len + 8L;
-        return avalanche(mixLong(h, suffix));
     }
 
     private static long converge(long v1, long v2, long v3, long v4) {

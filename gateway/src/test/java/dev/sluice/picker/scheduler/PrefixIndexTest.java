@@ -49,6 +49,18 @@ class PrefixIndexTest {
     }
 
     @Test
+    void recordsOnTheWriterExecutor() {
+        final List<Runnable> tasks = new ArrayList<>();
+        final PrefixIndex index = new PrefixIndex(tasks::add);
+        index.record(blocks("a", 3, "a", 0), "a:1", 0);
+        index.record(PrefixBlocks.NONE, "a:1", 0); // nothing to record, nothing queued
+        assertThat(tasks).hasSize(1);
+        assertThat(index.match(blocks("a", 3, "a", 0), List.of("a:1"))).containsExactly(0);
+        tasks.forEach(Runnable::run);
+        assertThat(index.match(blocks("a", 3, "a", 0), List.of("a:1"))).containsExactly(3);
+    }
+
+    @Test
     void removesEndpointsAndReusesTheirSlots() {
         final PrefixIndex index = new PrefixIndex();
         index.record(blocks("a", 3, "a", 0), "a:1", 0);

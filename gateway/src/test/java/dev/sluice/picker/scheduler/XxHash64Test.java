@@ -2,10 +2,7 @@ package dev.sluice.picker.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
@@ -23,19 +20,5 @@ class XxHash64Test {
         assertThat(xxh64("a")).isEqualTo(0xD24EC4F1A98C6E5BL);
         assertThat(xxh64("abc")).isEqualTo(0x44BC2CF5AD770999L);
         assertThat(xxh64("Nobody inspects the spammish repetition")).isEqualTo(0xFBCEA83C8A378BF1L);
-    }
-
-    @Test
-    void suffixedHashEqualsHashOfConcatenation() {
-        final SplittableRandom random = new SplittableRandom(7);
-        for (int len : new int[] { 0, 1, 7, 24, 31, 32, 33, 64, 100, 128 }) {
-            final byte[] data = new byte[len + 5];
-            random.nextBytes(data);
-            final long suffix = random.nextLong();
-            final byte[] joined = ByteBuffer.allocate(len + 8).order(ByteOrder.LITTLE_ENDIAN)
-                                            .put(data, 3, len).putLong(suffix).array();
-            assertThat(XxHash64.hashWithSuffix(data, 3, len, suffix))
-                    .as("len %d", len).isEqualTo(XxHash64.hash(joined, 0, joined.length, 0));
-        }
     }
 }
