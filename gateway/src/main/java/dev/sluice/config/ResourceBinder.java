@@ -245,6 +245,7 @@ final class ResourceBinder {
         final Map<String, String> labels = labels(meta, "labels", 0);
         final Map<String, String> annotations = meta.stringMap("annotations");
         checkMaxBodyAnnotation(meta, annotations);
+        checkPoolAnnotations(meta, annotations);
         // Server-populated fields, present in manifests copied from a cluster with kubectl get -o yaml.
         meta.ignore("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields");
         meta.done();
@@ -269,6 +270,14 @@ final class ResourceBinder {
             final Node annotationsNode = meta.value("annotations");
             meta.doc().problem(annotationsNode, meta.field("annotations") + '.' + MAX_BODY_ANNOTATION,
                                value + " (expected: a positive number of bytes)");
+        }
+    }
+
+    private static void checkPoolAnnotations(Obj meta, Map<String, String> annotations) {
+        for (String problem : PoolSettings.problems(annotations)) {
+            meta.doc().problem(meta.value("annotations"), meta.field("annotations") + '.' +
+                                                          problem.substring(0, problem.indexOf(':')),
+                               problem.substring(problem.indexOf(':') + 2));
         }
     }
 

@@ -54,6 +54,8 @@ import dev.sluice.openai.SseFrameSplitter;
 import dev.sluice.openai.Usage;
 import dev.sluice.picker.Endpoint;
 import dev.sluice.picker.PickRequest;
+import dev.sluice.picker.flow.Admission;
+import dev.sluice.picker.flow.FlowController;
 import dev.sluice.picker.metrics.LocalLoad;
 import dev.sluice.routing.BodyBasedRouting;
 import dev.sluice.routing.ModelRewrites.Rewrite;
@@ -124,6 +126,9 @@ final class Exchange {
     private final TraceContext trace;
     /** The upstream response being read, so a client that leaves can cancel it. */
     private @Nullable HttpResponse upstream;
+    /** The wait for admission while the pool is saturated, so a client that leaves can give up its place. */
+    private @Nullable CompletableFuture<Admission> admission;
+    private @Nullable FlowController flow;
 
     Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients, LocalLoad localLoad,
              ExchangeListener listener, RandomGenerator random, RequestHeaders headers) {
@@ -345,6 +350,30 @@ final class Exchange {
                 priority = spec.priority();
             }
         }
+        flow = pool.flow();
+        final CompletableFuture<Admission> admitted = pool.flow().admit(pool.name(), priority);
+        admission = admitted;
+        onLoop(admitted, a -> {
+            if (a.isAdmitted()) {
+                pickAndSend(pool, options);
+            } else {
+                rejectByFlowControl(a);
+            }
+        });
+    }
+
+    /** Answers a request that flow control shed (429) or could not queue long enough (503). */
+    private void rejectByFlowControl(Admission a) {
+        final boolean shed = a.outcome() == Admission.Outcome.SHED;
+        errorDetail = "destination_unavailable; details=\"" +
+                      (shed ? "pool_saturated_shed" : "queue_" + a.outcome().label()) + '"';
+        finish(OpenAiErrors.response(HttpStatus.valueOf(a.httpStatus()),
+                                     "Pool " + poolName + ": " + a.outcome().message() + '.',
+                                     shed ? "rate_limit_error" : "service_unavailable", null,
+                                     shed ? "pool_saturated" : "queue_" + a.outcome().label()));
+    }
+
+    private void pickAndSend(GatewaySnapshot.Pool pool, RequestOptions options) {
         targetModel = clientModel;
         if (openAi != null && clientModel != null && openAi.modelStart() >= 0) {
             final Rewrite rewrite = snapshot.rewrites().rewrite(pool.name(), clientModel, random);
@@ -800,9 +829,18 @@ final class Exchange {
         if (f != null) {
             f.onFinish();
         }
+        final FlowController fc = flow;
+        if (fc != null && poolName != null) {
+            // Capacity may have freed up: let queued requests of this pool re-check.
+            fc.onFinished(poolName);
+        }
     }
 
     private void cancelUpstream() {
+        final CompletableFuture<Admission> a = admission;
+        if (a != null) {
+            a.cancel(false);
+        }
         final HttpResponse u = upstream;
         if (u != null) {
             u.abort();

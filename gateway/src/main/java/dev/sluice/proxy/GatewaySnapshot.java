@@ -22,6 +22,7 @@ import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.picker.Endpoint;
 import dev.sluice.picker.EndpointDirectory;
 import dev.sluice.picker.EndpointPicker;
+import dev.sluice.picker.flow.FlowController;
 import dev.sluice.picker.metrics.EngineMetricsMapping;
 import dev.sluice.picker.metrics.ScrapeTarget;
 import dev.sluice.routing.BodyBasedRouting;
@@ -46,9 +47,18 @@ public final class GatewaySnapshot {
     /** Attempts per request (first try plus retries on other endpoints) when no BackendPolicy says otherwise. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-    /** A pool's endpoints, how to reach them, and where to read their metrics. */
+    /** A pool's endpoints, how to reach them, where to read their metrics, and how requests are admitted. */
     public record Pool(String name, List<Endpoint> endpoints, SessionProtocol protocol, int maxAttempts,
-                       EndpointPicker picker, List<ScrapeTarget> scrapeTargets) {}
+                       EndpointPicker picker, FlowController flow, List<ScrapeTarget> scrapeTargets) {}
+
+    /** Provides each pool's picker and flow controller, which outlive snapshots. */
+    public interface PoolServices {
+        /** Returns the picker of {@code pool}. */
+        EndpointPicker picker(Resource<InferencePoolSpec> pool);
+
+        /** Returns the flow controller (saturation queue) of {@code pool}. */
+        FlowController flow(Resource<InferencePoolSpec> pool);
+    }
 
     private final GatewayConfig config;
     private final Router router;
@@ -82,12 +92,12 @@ public final class GatewaySnapshot {
      *
      * @param addresses resolves a {@code ModelServer} to its socket address ({@code null} when it has none yet; the
      *                  port is ignored for address servers, which use the pool's target ports unless they set one)
-     * @param pickers creates the picker of each pool
+     * @param services provides each pool's picker and flow controller
      */
     public static GatewaySnapshot build(GatewayConfig config, ExtensionRegistry registry,
                                         EndpointDirectory directory,
                                         Function<Resource<ModelServerSpec>, @Nullable InetSocketAddress> addresses,
-                                        Function<Resource<InferencePoolSpec>, EndpointPicker> pickers) {
+                                        PoolServices services) {
         final ModelCatalog catalog = ModelCatalog.of(config);
         final BodyBasedRouting bbr = new BodyBasedRouting(catalog);
         // Body-based routing reads this configuration's catalog, so each snapshot registers its own instance.
@@ -98,7 +108,7 @@ public final class GatewaySnapshot {
         }
         final Map<String, Pool> pools = new HashMap<>();
         for (Resource<InferencePoolSpec> p : config.inferencePools()) {
-            pools.put(p.metadata().name(), pool(config, p, directory, addresses, pickers.apply(p)));
+            pools.put(p.metadata().name(), pool(config, p, directory, addresses, services));
         }
         long maxBody = DEFAULT_MAX_BODY_BYTES;
         for (var gw : config.gateways()) {
@@ -113,7 +123,7 @@ public final class GatewaySnapshot {
 
     private static Pool pool(GatewayConfig config, Resource<InferencePoolSpec> p, EndpointDirectory directory,
                              Function<Resource<ModelServerSpec>, @Nullable InetSocketAddress> addresses,
-                             EndpointPicker picker) {
+                             PoolServices services) {
         final InferencePoolSpec spec = p.spec();
         final List<Endpoint> endpoints = new ArrayList<>();
         final List<ScrapeTarget> targets = new ArrayList<>();
@@ -144,8 +154,8 @@ public final class GatewaySnapshot {
         }
         final SessionProtocol protocol = "kubernetes.io/h2c".equals(spec.appProtocol()) ? SessionProtocol.H2C
                                                                                          : SessionProtocol.H1C;
-        return new Pool(p.metadata().name(), List.copyOf(endpoints), protocol, maxAttempts, picker,
-                        List.copyOf(targets));
+        return new Pool(p.metadata().name(), List.copyOf(endpoints), protocol, maxAttempts, services.picker(p),
+                        services.flow(p), List.copyOf(targets));
     }
 
     /** Returns the configuration this snapshot was built from. */

@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
@@ -40,12 +39,14 @@ import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.ConfigWatcher;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.Resources.GatewaySpec;
+import dev.sluice.config.Resources.InferencePoolSpec;
 import dev.sluice.config.Resources.Listener;
 import dev.sluice.config.Resources.Resource;
 import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.openai.OpenAiErrors;
 import dev.sluice.picker.EndpointDirectory;
-import dev.sluice.picker.LeastInFlightPicker;
+import dev.sluice.picker.EndpointPicker;
+import dev.sluice.picker.flow.FlowController;
 import dev.sluice.picker.metrics.EndpointMetricsStore;
 import dev.sluice.picker.metrics.LocalLoad;
 import dev.sluice.picker.metrics.MetricsScraper;
@@ -78,6 +79,7 @@ public final class GatewayServer implements AutoCloseable {
             new EndpointMetricsStore(System::nanoTime, EndpointMetricsStore.DEFAULT_STALENESS_BOUND, localLoad);
     private final MetricsScraper scraper = MetricsScraper.builder(metrics).build();
     private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
+    private final PoolSchedulers schedulers = new PoolSchedulers(metrics, current::get);
     private final Server server;
     private final Server admin;
     private final EndpointProber prober;
@@ -165,9 +167,19 @@ public final class GatewayServer implements AutoCloseable {
 
     private GatewaySnapshot snapshotOf(GatewayConfig config) {
         simulators.sync(config.modelServers());
-        final GatewaySnapshot snapshot = GatewaySnapshot.build(config, registry, directory, simulators::addressOf,
-                                                               pool -> new LeastInFlightPicker(
-                                                                       ThreadLocalRandom.current()));
+        final GatewaySnapshot snapshot = GatewaySnapshot.build(
+                config, registry, directory, simulators::addressOf, new GatewaySnapshot.PoolServices() {
+                    @Override
+                    public EndpointPicker picker(Resource<InferencePoolSpec> pool) {
+                        return schedulers.scheduler(pool);
+                    }
+
+                    @Override
+                    public FlowController flow(Resource<InferencePoolSpec> pool) {
+                        return schedulers.flow(pool);
+                    }
+                });
+        schedulers.retain(snapshot);
         scraper.setTargets(snapshot.scrapeTargets());
         return snapshot;
     }
@@ -321,6 +333,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         prober.close();
         scraper.close();
+        schedulers.close();
         // Each Armeria server waits out its own event loop's quiet period when it stops, so stop them together.
         CompletableFuture.allOf(server.stop(), admin.stop()).join();
         clients.close();

@@ -101,7 +101,7 @@ class ConfigLoaderTest {
         // ModelServers: one address, one simulated.
         assertThat(config.modelServers()).hasSize(2);
         final ModelServerSpec real = config.modelServers().get(0).spec();
-        assertThat(real.address()).isEqualTo("10.0.0.7");
+        assertThat(real.address()).isEqualTo("127.0.0.27");
         assertThat(real.port()).isEqualTo(8000);
         assertThat(real.simulated()).isNull();
         final Resource<ModelServerSpec> sim = config.modelServers().get(1);
@@ -644,7 +644,7 @@ class ConfigLoaderTest {
                 metadata:
                   name: m
                 spec:
-                  address: "http://10.0.0.1:8000"
+                  address: "http://127.0.0.21:8000"
                 """;
         final ConfigException e = loadFails(write("c.yaml", yaml));
         assertThat(e.problems()).extracting(ConfigProblem::field, ConfigProblem::message).containsExactly(
@@ -652,7 +652,7 @@ class ConfigLoaderTest {
                         "metadata.name", "My_Pool (expected: a DNS-1123 subdomain: lower-case letters, digits, " +
                                          "'-' and '.', starting and ending alphanumeric)"),
                 tuple(
-                        "spec.address", "\"http://10.0.0.1:8000\" (expected: a host name or an IP address)"));
+                        "spec.address", "\"http://127.0.0.21:8000\" (expected: a host name or an IP address)"));
     }
 
     @Test

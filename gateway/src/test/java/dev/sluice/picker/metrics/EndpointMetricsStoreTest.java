@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class EndpointMetricsStoreTest {
 
-    private static final String A = "10.0.0.1:8000";
+    private static final String A = "127.0.0.21:8000";
     private static final Duration BOUND = Duration.ofMillis(200);
 
     private final FakeTicker ticker = new FakeTicker();
@@ -59,11 +59,11 @@ class EndpointMetricsStoreTest {
     void failureKeepsFreshMetricsUntilTheBound_thenFails_thenRecovers() {
         store.startScrape(A, "vllm").succeeded(metrics(1, 1, 0.1));
         ticker.advance(Duration.ofMillis(50));
-        store.startScrape(A, "vllm").failed("HTTP 503 from http://10.0.0.1:8000/metrics");
+        store.startScrape(A, "vllm").failed("HTTP 503 from http://127.0.0.21:8000/metrics");
         EndpointMetricsSnapshot s = store.snapshot(A);
         assertThat(s.state()).isEqualTo(MetricsState.FRESH);
         assertThat(s.consecutiveFailures()).isEqualTo(1);
-        assertThat(s.lastError()).isEqualTo("HTTP 503 from http://10.0.0.1:8000/metrics");
+        assertThat(s.lastError()).isEqualTo("HTTP 503 from http://127.0.0.21:8000/metrics");
 
         ticker.advance(Duration.ofMillis(50));
         store.startScrape(A, "vllm").failed("timed out after 1000 ms");

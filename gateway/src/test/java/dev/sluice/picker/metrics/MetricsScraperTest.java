@@ -19,9 +19,9 @@ class MetricsScraperTest {
             vllm:kv_cache_usage_perc{engine="0",model_name="m"} 0.5
             """;
     private static final ScrapeTarget A =
-            new ScrapeTarget("10.0.0.1:8000", "10.0.0.1", 8000, "/metrics", EngineMetricsMapping.VLLM);
+            new ScrapeTarget("127.0.0.21:8000", "127.0.0.21", 8000, "/metrics", EngineMetricsMapping.VLLM);
     private static final ScrapeTarget B =
-            new ScrapeTarget("10.0.0.2:8000", "10.0.0.2", 8002, "/metrics", EngineMetricsMapping.TRITON_TRTLLM);
+            new ScrapeTarget("127.0.0.22:8000", "127.0.0.22", 8002, "/metrics", EngineMetricsMapping.TRITON_TRTLLM);
 
     private final FakeTicker ticker = new FakeTicker();
     private final FakeScheduler scheduler = new FakeScheduler(ticker);
@@ -94,7 +94,7 @@ class MetricsScraperTest {
         ms(50);
         fetcher.last().respond(503, "busy");
         assertThat(a().consecutiveFailures()).isEqualTo(3);
-        assertThat(a().lastError()).isEqualTo("HTTP 503 from http://10.0.0.1:8000/metrics");
+        assertThat(a().lastError()).isEqualTo("HTTP 503 from http://127.0.0.21:8000/metrics");
         assertThat(a().state()).isEqualTo(MetricsState.FAILED);
 
         ms(50);
@@ -127,7 +127,7 @@ class MetricsScraperTest {
         fetcher.last().respond(Fixtures.read("sglang.txt"));
         assertThat(a().state()).isEqualTo(MetricsState.FAILED);
         assertThat(a().lastError())
-                .startsWith("no vllm metrics in the response from http://10.0.0.1:8000/metrics (expected one of: [")
+                .startsWith("no vllm metrics in the response from http://127.0.0.21:8000/metrics (expected one of: [")
                 .endsWith("[vllm:gpu_cache_usage_perc, vllm:kv_cache_usage_perc, vllm:num_requests_running, " +
                           "vllm:num_requests_waiting])");
     }
@@ -154,7 +154,7 @@ class MetricsScraperTest {
         scraper.setTargets(List.of(A, B));
         scheduler.runDue();
         assertThat(fetcher.calls()).extracting(c -> c.target().url())
-                                   .containsExactly("http://10.0.0.1:8000/metrics", "http://10.0.0.2:8002/metrics");
+                                   .containsExactly("http://127.0.0.21:8000/metrics", "http://127.0.0.22:8002/metrics");
         fetcher.calls(A.authority()).get(0).respond(VLLM_PAGE);
         fetcher.calls(B.authority()).get(0).respond(Fixtures.read("triton-trtllm.txt"));
         assertThat(store.snapshot(B.authority()).metrics().runningRequests()).isEqualTo(9);

@@ -80,7 +80,7 @@ class PrefixIndexTest {
         final PrefixIndex index = new PrefixIndex();
         final List<String> endpoints = new ArrayList<>();
         for (int i = 0; i < 70; i++) {
-            endpoints.add("10.0.0." + i + ":8000");
+            endpoints.add("127.0.1." + i + ":8000");
         }
         final List<PrefixBlocks> prompts = new ArrayList<>();
         for (int round = 0; round < 600; round++) {

@@ -18,7 +18,7 @@ final class TestLoads implements EndpointLoadSource {
     static final EndpointDirectory DIRECTORY = new EndpointDirectory();
 
     static Endpoint endpoint(int i) {
-        return DIRECTORY.get("10.0.0." + i, 8000);
+        return DIRECTORY.get("127.0.1." + i, 8000);
     }
 
     static ModelServerMetrics metrics(double waiting, double kv) {

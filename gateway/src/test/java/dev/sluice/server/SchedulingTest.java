@@ -1,0 +1,119 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+
+import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.picker.metrics.MetricsState;
+
+/** The scheduler and flow control inside the running gateway: prefix affinity, shedding and queueing. */
+class SchedulingTest {
+
+    @TempDir
+    Path dir;
+
+    private static AggregatedHttpResponse post(TestGateway gw, String body, String... headers) {
+        final var h = RequestHeaders.builder(HttpMethod.POST, "/v1/completions").contentType(MediaType.JSON);
+        for (int i = 0; i < headers.length; i += 2) {
+            h.set(headers[i], headers[i + 1]);
+        }
+        return gw.http().execute(h.build(), body).aggregate().join();
+    }
+
+    @Test
+    void sharedPrefixes_stickToTheEndpointThatCachedThem() throws Exception {
+        try (TestGateway gw = TestGateway.start(dir)) {
+            final String prefix = "You are a food critic who writes vivid, careful reviews. ".repeat(40);
+            for (int i = 0; i < 8; i++) {
+                final AggregatedHttpResponse r = post(gw, "{\"model\":\"food-review\",\"max_tokens\":1," +
+                                                          "\"prompt\":\"" + prefix + "Review place " + i + "\"}");
+                assertThat(r.status()).isEqualTo(HttpStatus.OK);
+            }
+            final long a = gw.sim("llama-0").stats().requestsCompleted();
+            final long b = gw.sim("llama-1").stats().requestsCompleted();
+            // All eight follow the first to the endpoint that holds the prefix.
+            assertThat(Math.max(a, b)).isEqualTo(8);
+            assertThat(gw.records()).filteredOn(r -> r.cachedTokens() > 0).hasSizeGreaterThanOrEqualTo(6);
+        }
+    }
+
+    @Test
+    void saturatedPool_shedsSheddableRequests_andQueuesOthersUntilTheirWaitRunsOut() throws Exception {
+        // One pod that runs one sequence at a time and takes a minute to the first token: five waiting requests
+        // saturate it (GIE's roofline: queue 5).
+        final String yaml = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec:
+                  listeners: [{name: http, port: ${PORT}, protocol: HTTP}]
+                ---
+                apiVersion: inference.networking.k8s.io/v1
+                kind: InferencePool
+                metadata:
+                  name: busy
+                  annotations: {sluice.dev/queue-max-wait: 400ms, sluice.dev/queue-max-size: "2"}
+                spec: {selector: {matchLabels: {app: busy}}, targetPorts: [{number: 8000}]}
+                ---
+                apiVersion: sluice.dev/v1alpha1
+                kind: ModelServer
+                metadata: {name: busy-0, labels: {app: busy}}
+                spec:
+                  simulated: {model: m, timeToFirstToken: 60s, interTokenLatency: 1ms, outputTokens: 1}
+                ---
+                apiVersion: inference.networking.x-k8s.io/v1alpha2
+                kind: InferenceObjective
+                metadata: {name: batch}
+                spec: {priority: -1, poolRef: {name: busy}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: r}
+                spec:
+                  rules:
+                  - backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: busy}]
+                """;
+        try (TestGateway gw = TestGateway.start(dir, yaml, new ExtensionRegistry())) {
+            final String authority = "127.0.0.1:" + gw.sim("busy-0").port();
+            await().until(() -> gw.server().endpointMetrics().snapshot(authority).state() == MetricsState.FRESH);
+            // Fill the pod: these never finish during the test (the client aborts them at the end).
+            final List<HttpResponse> hogs = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                hogs.add(gw.http().execute(RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type",
+                                                             MediaType.JSON),
+                                           "{\"model\":\"m\",\"prompt\":\"hog " + i + "\"}"));
+            }
+            await().atMost(10, TimeUnit.SECONDS).until(
+                    () -> gw.server().endpointMetrics().snapshot(authority).metrics().waitingRequests() >= 5);
+            try {
+                final AggregatedHttpResponse shed = post(gw, "{\"model\":\"m\",\"prompt\":\"x\"}",
+                                                         "x-gateway-inference-objective", "batch");
+                assertThat(shed.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+                assertThat(shed.contentUtf8()).contains("\"code\":\"pool_saturated\"");
+
+                final long started = System.nanoTime();
+                final AggregatedHttpResponse queued = post(gw, "{\"model\":\"m\",\"prompt\":\"y\"}");
+                assertThat(queued.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+                assertThat(queued.contentUtf8()).contains("\"code\":\"queue_timed_out\"");
+                assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
+            } finally {
+                hogs.forEach(HttpResponse::abort);
+            }
+        }
+    }
+}
