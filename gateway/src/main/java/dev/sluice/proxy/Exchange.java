@@ -364,13 +364,18 @@ final class Exchange {
 
     /** Answers a request that flow control shed (429) or could not queue long enough (503). */
     private void rejectByFlowControl(Admission a) {
+        final String code = switch (a.outcome()) {
+            case SHED -> "pool_saturated";
+            case QUEUE_FULL -> "queue_full";
+            case TIMED_OUT -> "queue_timeout";
+            case CANCELLED -> "queue_cancelled";
+            default -> "shutting_down";
+        };
+        errorDetail = "destination_unavailable; details=\"" + code + '"';
         final boolean shed = a.outcome() == Admission.Outcome.SHED;
-        errorDetail = "destination_unavailable; details=\"" +
-                      (shed ? "pool_saturated_shed" : "queue_" + a.outcome().label()) + '"';
         finish(OpenAiErrors.response(HttpStatus.valueOf(a.httpStatus()),
                                      "Pool " + poolName + ": " + a.outcome().message() + '.',
-                                     shed ? "rate_limit_error" : "service_unavailable", null,
-                                     shed ? "pool_saturated" : "queue_" + a.outcome().label()));
+                                     shed ? "rate_limit_error" : "service_unavailable", null, code));
     }
 
     private void pickAndSend(GatewaySnapshot.Pool pool, RequestOptions options) {

@@ -109,7 +109,7 @@ class SchedulingTest {
                 final long started = System.nanoTime();
                 final AggregatedHttpResponse queued = post(gw, "{\"model\":\"m\",\"prompt\":\"y\"}");
                 assertThat(queued.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-                assertThat(queued.contentUtf8()).contains("\"code\":\"queue_timed_out\"");
+                assertThat(queued.contentUtf8()).contains("\"code\":\"queue_timeout\"");
                 assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
             } finally {
                 hogs.forEach(HttpResponse::abort);
