@@ -184,6 +184,11 @@ public final class GatewayServer implements AutoCloseable {
         return snapshot;
     }
 
+    /** Returns the block hashes held by the prefix index of {@code pool}. */
+    public long prefixIndexBlocks(String pool) {
+        return schedulers.prefixIndexBlocks(pool);
+    }
+
     /** Returns the scraped state of every endpoint. */
     public EndpointMetricsStore endpointMetrics() {
         return metrics;

@@ -88,6 +88,12 @@ final class PoolSchedulers implements AutoCloseable {
         return state;
     }
 
+    /** Returns the block hashes {@code pool}'s prefix index holds (the prefix indexer's size), 0 for no pool. */
+    synchronized long prefixIndexBlocks(String pool) {
+        final PoolState state = pools.get(pool);
+        return state == null ? 0 : state.index().blockCount();
+    }
+
     /** Forgets pools that the new snapshot no longer has and endpoints their indexes no longer need. */
     synchronized void retain(GatewaySnapshot next) {
         pools.entrySet().removeIf(e -> {

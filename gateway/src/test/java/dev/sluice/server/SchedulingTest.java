@@ -40,9 +40,13 @@ class SchedulingTest {
         try (TestGateway gw = TestGateway.start(dir)) {
             final String prefix = "You are a food critic who writes vivid, careful reviews. ".repeat(40);
             for (int i = 0; i < 8; i++) {
+                final long indexed = gw.server().prefixIndexBlocks("llama");
                 final AggregatedHttpResponse r = post(gw, "{\"model\":\"food-review\",\"max_tokens\":1," +
-                                                          "\"prompt\":\"" + prefix + "Review place " + i + "\"}");
+                                                          "\"prompt\":\"" + prefix + ("Review place " + i + ". ").repeat(12) +
+                                                          "\"}");
                 assertThat(r.status()).isEqualTo(HttpStatus.OK);
+                // The index records off the request path; wait for it so the next pick can see this prompt.
+                await().until(() -> gw.server().prefixIndexBlocks("llama") > indexed);
             }
             final long a = gw.sim("llama-0").stats().requestsCompleted();
             final long b = gw.sim("llama-1").stats().requestsCompleted();
