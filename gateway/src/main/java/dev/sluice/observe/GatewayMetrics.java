@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
@@ -122,6 +123,8 @@ public final class GatewayMetrics {
     private final ConcurrentHashMap<String, ExtensionSeries> extensionSeries = new ConcurrentHashMap<>();
     /** Requests in flight by the model name the client sent; entries leave when they reach zero. */
     private final ConcurrentHashMap<String, Integer> running = new ConcurrentHashMap<>();
+    /** Every label the running-requests gauge has reported (bounded like all model labels). */
+    private final Set<String> runningLabels = ConcurrentHashMap.newKeySet();
     private volatile @Nullable GatewaySnapshot initializedFor;
 
     /**
@@ -182,7 +185,11 @@ public final class GatewayMetrics {
                              final Map<String, Integer> byLabel = new HashMap<>();
                              running.forEach((model, n) -> byLabel.merge(models.label(model, catalog, false), n,
                                                                           Integer::sum));
-                             byLabel.forEach((label, n) -> cb.call(n, label));
+                             // A model seen once keeps a series, at 0 when idle, as a GIE gauge would.
+                             runningLabels.addAll(byLabel.keySet());
+                             for (String label : runningLabels) {
+                                 cb.call(byLabel.getOrDefault(label, 0), label);
+                             }
                          })
                          .register(registry);
 
@@ -249,7 +256,9 @@ public final class GatewayMetrics {
 
     /** Counts a request whose body named {@code model} as running until its record arrives. */
     public void onRequest(String model) {
-        running.merge(model, 1, Integer::sum);
+        if (!model.isEmpty()) {
+            running.merge(model, 1, Integer::sum);
+        }
     }
 
     /** Counts a retry on another endpoint of {@code pool}. */
@@ -313,6 +322,9 @@ public final class GatewayMetrics {
         final String target = r.targetModel() == null ? ""
                               : r.targetModel().equals(r.model()) ? model
                               : models.label(r.targetModel(), catalog, served);
+        if (r.model() != null && !model.isEmpty()) {
+            runningLabels.add(model);
+        }
         final ModelSeries s = series(model, target, naming == MetricNaming.OBJECTIVE ? r.priority() : 0);
         s.requests.inc();
         if (code != null) {
@@ -352,6 +364,8 @@ public final class GatewayMetrics {
         for (String pool : snap.pools().keySet()) {
             simple(shed, "s", pool);
             simple(queued, "q", pool);
+            simple(retries, "r", pool, "connect_failure");
+            simple(retries, "r", pool, "upstream_503");
         }
         initializedFor = snap;
     }
