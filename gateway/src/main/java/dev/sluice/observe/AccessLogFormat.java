@@ -1,6 +1,7 @@
 package dev.sluice.observe;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 
 import org.jspecify.annotations.Nullable;
@@ -29,11 +30,11 @@ public final class AccessLogFormat {
 
     /** Returns the JSON line for {@code r}, without a line break. */
     public static String format(ExchangeRecord r) {
-        final StringBuilder b = new StringBuilder(512);
+        final StringBuilder b = new StringBuilder(768);
         b.append('{');
-        final long micros = r.startEpochMicros();
-        field(b, "time", Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                                               Math.floorMod(micros, 1_000_000L) * 1000L).toString(), true);
+        b.append("\"time\":\"");
+        time(b, r.startEpochMicros());
+        b.append('"');
         field(b, "requestId", r.requestId(), false);
         field(b, "traceId", r.trace().traceId(), false);
         field(b, "spanId", r.trace().requestSpanId(), false);
@@ -81,6 +82,38 @@ public final class AccessLogFormat {
         return b.append('}').toString();
     }
 
+    /** The date part of the last time written, reused within the same day (the writer is one thread). */
+    private record Day(long epochDay, String date) {}
+
+    private static volatile Day day = new Day(0, "1970-01-01");
+
+    /** Writes {@code micros} since the epoch as RFC 3339 in UTC with six decimals, as {@link Instant} would. */
+    static void time(StringBuilder b, long micros) {
+        final long seconds = Math.floorDiv(micros, 1_000_000L);
+        final int fraction = (int) Math.floorMod(micros, 1_000_000L);
+        final long epochDay = Math.floorDiv(seconds, 86_400L);
+        final int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+        Day d = day;
+        if (d.epochDay() != epochDay) {
+            d = new Day(epochDay, LocalDate.ofEpochDay(epochDay).toString());
+            day = d;
+        }
+        b.append(d.date()).append('T');
+        pad(b, secondOfDay / 3600, 2).append(':');
+        pad(b, secondOfDay / 60 % 60, 2).append(':');
+        pad(b, secondOfDay % 60, 2).append('.');
+        pad(b, fraction, 6).append('Z');
+    }
+
+    private static StringBuilder pad(StringBuilder b, int value, int digits) {
+        for (int limit = 10, i = 1; i < digits; i++, limit *= 10) {
+            if (value < limit) {
+                b.append('0');
+            }
+        }
+        return b.append(value);
+    }
+
     private static void field(StringBuilder b, String name, @Nullable String value, boolean first) {
         if (value == null) {
             return;
@@ -122,7 +155,17 @@ public final class AccessLogFormat {
     /** Writes a JSON string, escaping quotes, backslashes and control characters. */
     static void string(StringBuilder b, String s) {
         b.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int clean = 0;
+        while (clean < s.length()) {
+            final char c = s.charAt(clean);
+            if (c < 0x20 || c == '"' || c == '\\' || c == 0x2028 || c == 0x2029) {
+                break;
+            }
+            clean++;
+        }
+        // Most values need no escaping: copy them whole.
+        b.append(s, 0, clean);
+        for (int i = clean; i < s.length(); i++) {
             final char c = s.charAt(i);
             switch (c) {
                 case '"' -> b.append("\\\"");

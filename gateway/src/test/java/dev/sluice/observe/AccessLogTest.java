@@ -197,6 +197,20 @@ class AccessLogTest {
     }
 
     @Test
+    void format_timeIsRfc3339WithMicroseconds() {
+        final java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        final SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 10_000; i++) {
+            final long micros = random.nextLong(-1_000_000_000_000L, 4_000_000_000_000_000L);
+            final StringBuilder b = new StringBuilder();
+            AccessLogFormat.time(b, micros);
+            assertThat(b.toString()).isEqualTo(f.format(java.time.Instant.EPOCH.plus(micros,
+                                                                                     java.time.temporal.ChronoUnit.MICROS)));
+        }
+    }
+
+    @Test
     void format_omitsUnknowns() {
         final RecordBuilder b = new RecordBuilder();
         b.pool = null;
