@@ -127,6 +127,27 @@ class TracingTest {
     }
 
     @Test
+    void otlpExporter_postsProtobufToTracesPath() throws Exception {
+        final java.util.concurrent.LinkedBlockingQueue<String> posts = new java.util.concurrent.LinkedBlockingQueue<>();
+        final Server collector = Server.builder().http(0).service("/v1/traces", (ctx, req) -> HttpResponse.of(
+                req.aggregate().thenApply(agg -> {
+                    posts.add(agg.headers().contentType() + " " + agg.content().length());
+                    return com.linecorp.armeria.common.AggregatedHttpResponse.of(HttpStatus.OK).toHttpResponse();
+                }))).build();
+        collector.start().join();
+        try (ExchangeTracer tracer = new ExchangeTracer(
+                ExchangeTracer.otlpExporter("http://127.0.0.1:" + collector.activeLocalPort()), 1.0)) {
+            tracer.export(new RecordBuilder().build());
+            assertThat(tracer.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+            final String post = posts.poll(10, TimeUnit.SECONDS);
+            assertThat(post).startsWith("application/x-protobuf");
+            assertThat(Integer.parseInt(post.substring(post.indexOf(' ') + 1))).isGreaterThan(100);
+        } finally {
+            collector.stop().join();
+        }
+    }
+
+    @Test
     void tracingIsOffByDefault(@TempDir Path dir) throws Exception {
         try (ObservedGateway gw = ObservedGateway.start(dir, TestGateway.TWO_POOLS, new ExtensionRegistry(),
                                                         new ObserveOptions())) {
