@@ -51,6 +51,11 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *       {@code sluice_access_log_dropped_total}.</li>
  * </ul>
  *
+ * <h2>When requests are counted</h2>
+ * GIE increments {@code request_total} once the body has been processed; Sluice counts each exchange when it ends,
+ * from its record, so that the error ratio's numerator and denominator move together and no request is missed or
+ * counted twice. {@code running_requests} follows the body's arrival ({@code onRequest}) to the record.
+ *
  * <h2>Bounded labels</h2>
  * Model names go through {@link ModelLabels} and error details through {@link ErrorDetails}; pool, extension and
  * event names come from configuration, outcomes and reasons from fixed sets.
