@@ -11,6 +11,8 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.observe.MetricNaming;
+import dev.sluice.observe.ObserveOptions;
 import dev.sluice.server.GatewayServer;
 import dev.sluice.simulator.SimulatorMain;
 
@@ -62,6 +64,37 @@ public final class SluiceCommand implements Runnable {
         @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Admin listener address.")
         String adminAddress = "127.0.0.1";
 
+        // Observability (see dev.sluice.observe and the README's Observability section).
+        @Option(names = "--metrics-names", defaultValue = "model",
+                description = "Per-model metric names: model (inference_model_*, the seed's alerts) or objective " +
+                              "(inference_objective_*, GIE v1.1+). Default: ${DEFAULT-VALUE}.")
+        String metricsNames = "model";
+
+        @Option(names = "--otlp-endpoint", description = "Export trace spans over OTLP http/protobuf to this URL " +
+                                                         "(/v1/traces is added to a bare URL). Default: off.")
+        @Nullable String otlpEndpoint;
+
+        @Option(names = "--trace-sample-ratio", defaultValue = "1.0",
+                description = "Share of traces starting at the gateway that are exported (0..1); a client's " +
+                              "sampled flag is always obeyed. Default: ${DEFAULT-VALUE}.")
+        double traceSampleRatio = 1.0;
+
+        @Option(names = "--access-log-default-rate", defaultValue = "-1",
+                description = "Access log sample rate, per million, of requests that reach no pool (errors are " +
+                              "always logged when >= 0); -1 logs none. Pools use their BackendPolicy logging. " +
+                              "Default: ${DEFAULT-VALUE}.")
+        int accessLogDefaultRate = -1;
+
+        ObserveOptions observeOptions() {
+            final ObserveOptions o = new ObserveOptions().metricNaming(MetricNaming.parse(metricsNames))
+                                                         .traceSampleRatio(traceSampleRatio)
+                                                         .accessLogDefault(accessLogDefaultRate);
+            if (otlpEndpoint != null) {
+                o.otlpEndpoint(otlpEndpoint);
+            }
+            return o;
+        }
+
         @Override
         public Integer call() throws Exception {
             final Path path = configPath(config);
@@ -69,10 +102,17 @@ public final class SluiceCommand implements Runnable {
                 System.err.println("sluice: config not found: " + path);
                 return 2;
             }
+            final ObserveOptions observe;
+            try {
+                observe = observeOptions();
+            } catch (IllegalArgumentException e) {
+                System.err.println("sluice: " + e.getMessage());
+                return 2;
+            }
             final GatewayServer gateway;
             try {
                 gateway = GatewayServer.start(path, new GatewayServer.Options()
-                        .admin(adminAddress, adminPort).registry(builtins()));
+                        .admin(adminAddress, adminPort).registry(builtins()).observe(observe));
             } catch (ConfigException e) {
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
                 return 1;

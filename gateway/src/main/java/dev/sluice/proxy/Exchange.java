@@ -243,6 +243,9 @@ final class Exchange {
         if (openAi != null) {
             clientModel = openAi.model();
             stream = openAi.stream();
+            if (clientModel != null) {
+                listener.onRequest(clientModel); // running-requests gauge; onComplete ends it
+            }
             if (call != null) {
                 call.request(openAi);
             }

@@ -43,6 +43,8 @@ import dev.sluice.config.Resources.InferencePoolSpec;
 import dev.sluice.config.Resources.Listener;
 import dev.sluice.config.Resources.Resource;
 import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.observe.Observability;
+import dev.sluice.observe.ObserveOptions;
 import dev.sluice.openai.OpenAiErrors;
 import dev.sluice.picker.EndpointDirectory;
 import dev.sluice.picker.EndpointPicker;
@@ -83,6 +85,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Server server;
     private final Server admin;
     private final EndpointProber prober;
+    private final Observability observability;
     private volatile @Nullable ConfigWatcher watcher;
     private volatile long reloads;
     private volatile long failedReloads;
@@ -90,6 +93,7 @@ public final class GatewayServer implements AutoCloseable {
     private GatewayServer(GatewayConfig config, Options options) {
         registry = options.registry;
         current.set(snapshotOf(config));
+        observability = new Observability(options.observe, current::get, metrics);
         server = dataServer(config, options);
         admin = adminServer(options);
         prober = new EndpointProber(current::get, Duration.ofSeconds(1), Duration.ofMillis(500));
@@ -101,6 +105,7 @@ public final class GatewayServer implements AutoCloseable {
         private int adminPort = DEFAULT_ADMIN_PORT;
         private ExtensionRegistry registry = new ExtensionRegistry();
         private ExchangeListener listener = ExchangeListener.NOOP;
+        private ObserveOptions observe = new ObserveOptions();
         private @Nullable Path watch;
 
         /** Sets the admin listener's address and port (0 picks a free port). */
@@ -119,6 +124,12 @@ public final class GatewayServer implements AutoCloseable {
         /** Sets the observer of exchanges. */
         public Options listener(ExchangeListener listener) {
             this.listener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Sets the metric names, access log default and tracing. */
+        public Options observe(ObserveOptions observe) {
+            this.observe = requireNonNull(observe, "observe");
             return this;
         }
 
@@ -203,9 +214,11 @@ public final class GatewayServer implements AutoCloseable {
                 logger.warn("Listener changes take effect at the next restart; the gateway keeps its ports.");
             }
             reloads++;
+            observability.onReload(true);
             logger.info("Configuration reloaded from {}", config.source());
         } catch (RuntimeException e) {
             failedReloads++;
+            observability.onReload(false);
             logger.error("Configuration reload failed; the previous configuration keeps serving: {}",
                          e.getMessage());
         }
@@ -213,7 +226,13 @@ public final class GatewayServer implements AutoCloseable {
 
     private void reloadFailed(ConfigException e) {
         failedReloads++;
+        observability.onReload(false);
         logger.error("Configuration reload failed; the previous configuration keeps serving:\n{}", e.getMessage());
+    }
+
+    /** Returns the metrics, access log and tracing. */
+    public Observability observability() {
+        return observability;
     }
 
     /** Returns the snapshot requests now start with. */
@@ -267,7 +286,8 @@ public final class GatewayServer implements AutoCloseable {
                 sb.port(new ServerPort(addr, SessionProtocol.HTTP));
             }
         }
-        final ProxyService proxy = new ProxyService(current::get, clients, localLoad, options.listener);
+        final ProxyService proxy = new ProxyService(current::get, clients, localLoad,
+                                                 observability.listener(options.listener));
         sb.requestTimeoutMillis(0)
           .maxRequestLength(0)
           .gracefulShutdownTimeout(Duration.ofMillis(500), Duration.ofSeconds(10))
@@ -308,6 +328,7 @@ public final class GatewayServer implements AutoCloseable {
                      .service("/healthz", (ctx, req) -> HttpResponse.of(HttpStatus.OK))
                      .service("/readyz", (ctx, req) -> isReady() ? HttpResponse.of(HttpStatus.OK)
                                                                  : HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE))
+                     .service("/metrics", observability.metricsService())
                      .service("/admin/endpoints", (ctx, req) -> HttpResponse.of(
                              HttpStatus.OK, MediaType.JSON_UTF_8, JSON.writeValueAsString(metrics.describe())))
                      .build();
@@ -343,5 +364,6 @@ public final class GatewayServer implements AutoCloseable {
         CompletableFuture.allOf(server.stop(), admin.stop()).join();
         clients.close();
         simulators.close();
+        observability.close();
     }
 }
