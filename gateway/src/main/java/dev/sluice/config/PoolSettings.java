@@ -17,13 +17,15 @@ import dev.sluice.picker.scheduler.SchedulerProfiles;
  *     sluice.dev/scheduler-profile: sluice-default   # or gie-default, least-queue, round-robin, random
  *     sluice.dev/queue-max-wait: 30s                  # how long a request may wait while the pool is saturated
  *     sluice.dev/queue-max-size: "1000"               # requests waiting at most, per pool
+ *     sluice.dev/flow-control: "on"                   # "off": never hold requests back, however full the pool
  * </pre>
  *
  * @param schedulerProfile the scheduler profile's name
  * @param queueMaxWait the longest wait in the saturation queue before a 503
  * @param queueMaxSize the most requests waiting in the saturation queue
+ * @param flowControl whether saturation sheds and queues requests (off: they all go to the servers)
  */
-public record PoolSettings(String schedulerProfile, Duration queueMaxWait, int queueMaxSize) {
+public record PoolSettings(String schedulerProfile, Duration queueMaxWait, int queueMaxSize, boolean flowControl) {
 
     /** The annotation naming the scheduler profile. */
     public static final String SCHEDULER_PROFILE = "sluice.dev/scheduler-profile";
@@ -31,9 +33,12 @@ public record PoolSettings(String schedulerProfile, Duration queueMaxWait, int q
     public static final String QUEUE_MAX_WAIT = "sluice.dev/queue-max-wait";
     /** The annotation setting the queue's capacity. */
     public static final String QUEUE_MAX_SIZE = "sluice.dev/queue-max-size";
+    /** The annotation that turns flow control on or off. */
+    public static final String FLOW_CONTROL = "sluice.dev/flow-control";
 
     /** The defaults: Sluice's own scheduler, 30 s of queueing, 1,000 queued requests. */
-    public static final PoolSettings DEFAULTS = new PoolSettings("sluice-default", Duration.ofSeconds(30), 1000);
+    public static final PoolSettings DEFAULTS =
+            new PoolSettings("sluice-default", Duration.ofSeconds(30), 1000, true);
 
     /** Reads the settings from a pool's annotations; call {@link #problems} first, as the loader does. */
     public static PoolSettings of(Map<String, String> annotations) {
@@ -42,7 +47,8 @@ public record PoolSettings(String schedulerProfile, Duration queueMaxWait, int q
         final String size = annotations.get(QUEUE_MAX_SIZE);
         return new PoolSettings(profile.trim(),
                                 wait == null ? DEFAULTS.queueMaxWait() : GatewayDurations.parse(wait.trim()),
-                                size == null ? DEFAULTS.queueMaxSize() : Integer.parseInt(size.trim()));
+                                size == null ? DEFAULTS.queueMaxSize() : Integer.parseInt(size.trim()),
+                                !"off".equals(annotations.getOrDefault(FLOW_CONTROL, "on").trim()));
     }
 
     /** Returns what is wrong with the settings in {@code annotations}, as {@code key: value (expected: ...)}. */
@@ -70,6 +76,10 @@ public record PoolSettings(String schedulerProfile, Duration queueMaxWait, int q
             if (n < 0) {
                 problems.add(QUEUE_MAX_SIZE + ": " + size + " (expected: a number of requests, 0 or more)");
             }
+        }
+        final String flow = annotations.get(FLOW_CONTROL);
+        if (flow != null && !"on".equals(flow.trim()) && !"off".equals(flow.trim())) {
+            problems.add(FLOW_CONTROL + ": " + flow + " (expected: on or off)");
         }
         return problems;
     }

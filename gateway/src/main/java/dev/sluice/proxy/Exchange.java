@@ -357,6 +357,9 @@ final class Exchange {
         final CompletableFuture<Admission> admitted = pool.flow().admit(pool.name(), priority);
         admission = admitted;
         onLoop(admitted, a -> {
+            if (a.waitedNanos() > 0) {
+                listener.onQueued(pool.name());
+            }
             if (a.isAdmitted()) {
                 pickAndSend(pool, options);
             } else {
@@ -376,6 +379,9 @@ final class Exchange {
         };
         errorDetail = "destination_unavailable; details=\"" + code + '"';
         final boolean shed = a.outcome() == Admission.Outcome.SHED;
+        if (shed) {
+            listener.onShed(nullToEmpty(poolName), priority);
+        }
         finish(OpenAiErrors.response(HttpStatus.valueOf(a.httpStatus()),
                                      "Pool " + poolName + ": " + a.outcome().message() + '.',
                                      shed ? "rate_limit_error" : "service_unavailable", null, code));

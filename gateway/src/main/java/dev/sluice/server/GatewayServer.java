@@ -77,8 +77,15 @@ public final class GatewayServer implements AutoCloseable {
     private final EmbeddedSimulators simulators = new EmbeddedSimulators();
     private final UpstreamClients clients = new UpstreamClients();
     private final LocalLoad localLoad = new LocalLoad();
+    /**
+     * Metrics older than this count as unknown (saturated). GIE's picker uses 200 ms, four of its 50 ms scrapes, in a
+     * pod of its own; Sluice scrapes from the data plane's process, where a CPU-starved host can delay a few scrapes,
+     * so it allows a second before treating a server as full. Scrapes still run every 50 ms.
+     */
+    static final Duration METRICS_STALENESS = Duration.ofSeconds(1);
+
     private final EndpointMetricsStore metrics =
-            new EndpointMetricsStore(System::nanoTime, EndpointMetricsStore.DEFAULT_STALENESS_BOUND, localLoad);
+            new EndpointMetricsStore(System::nanoTime, METRICS_STALENESS, localLoad);
     private final MetricsScraper scraper = MetricsScraper.builder(metrics).build();
     private final AtomicReference<GatewaySnapshot> current = new AtomicReference<>();
     private final PoolSchedulers schedulers = new PoolSchedulers(metrics, current::get);

@@ -73,7 +73,7 @@ final class PoolSchedulers implements AutoCloseable {
         final boolean sameBlocks = old != null &&
                                    old.settings().schedulerProfile().equals(settings.schedulerProfile());
         final PrefixIndex index = sameBlocks ? old.index() : new PrefixIndex(indexWriter);
-        final FlowController flow = FlowController.builder(p -> saturation(p))
+        final FlowController flow = FlowController.builder(p -> settings.flowControl() ? saturation(p) : 0)
                                                   .scheduler(CommonPools.workerGroup().next())
                                                   .maxWait(settings.queueMaxWait())
                                                   .maxQueueSize(settings.queueMaxSize())
@@ -108,8 +108,9 @@ final class PoolSchedulers implements AutoCloseable {
     }
 
     /**
-     * Returns how saturated {@code pool} is, over the endpoints whose metrics were ever read: a pool whose servers
-     * publish no metrics (or not yet) is never held back by flow control, only by their connections.
+     * Returns how saturated {@code pool} is, over its live endpoints whose metrics were ever read. A pool whose
+     * servers publish no metrics (or not yet) is never held back, and neither is one whose servers are all down:
+     * waiting cannot help there, so its requests fail fast on the connection instead.
      */
     private double saturation(String pool) {
         final GatewaySnapshot.Pool p = snapshot.get().pool(pool);
@@ -118,6 +119,9 @@ final class PoolSchedulers implements AutoCloseable {
         }
         final List<EndpointLoad> loads = new ArrayList<>(p.endpoints().size());
         for (Endpoint e : p.endpoints()) {
+            if (!e.isLive()) {
+                continue;
+            }
             final EndpointLoad load = metrics.load(e.authority());
             if (load.metrics().metrics().hasLoad()) {
                 loads.add(load);

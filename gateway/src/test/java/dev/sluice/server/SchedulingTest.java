@@ -58,8 +58,8 @@ class SchedulingTest {
 
     @Test
     void saturatedPool_shedsSheddableRequests_andQueuesOthersUntilTheirWaitRunsOut() throws Exception {
-        // One pod that runs one sequence at a time and takes a minute to the first token: five waiting requests
-        // saturate it (GIE's roofline: queue 5).
+        // One pod with room for one request's KV blocks, taking a minute to the first token: the others wait, and
+        // five waiting requests saturate it (GIE's roofline: queue 5).
         final String yaml = """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
@@ -78,7 +78,7 @@ class SchedulingTest {
                 kind: ModelServer
                 metadata: {name: busy-0, labels: {app: busy}}
                 spec:
-                  simulated: {model: m, timeToFirstToken: 60s, interTokenLatency: 1ms, outputTokens: 1}
+                  simulated: {model: m, timeToFirstToken: 60s, interTokenLatency: 1ms, outputTokens: 1, kvCacheBlocks: 1}
                 ---
                 apiVersion: inference.networking.x-k8s.io/v1alpha2
                 kind: InferenceObjective
