@@ -45,6 +45,7 @@ public final class ApiManagement implements AutoCloseable {
     private final Clock clock;
     private final RateLimiter limiter;
     private final TokenEstimator estimator;
+    private final UsageListener usageListener;
     private final @Nullable KeyStore fixedStore;
     private final Map<Path, KeyStore> stores = new HashMap<>();
     private final Map<Object, CredentialCache> caches = new HashMap<>();
@@ -54,6 +55,7 @@ public final class ApiManagement implements AutoCloseable {
         clock = b.clock;
         limiter = b.limiter != null ? b.limiter : new InMemoryRateLimiter(clock);
         estimator = b.estimator;
+        usageListener = b.usageListener;
         fixedStore = b.store;
         products = b.products;
     }
@@ -89,6 +91,10 @@ public final class ApiManagement implements AutoCloseable {
 
     TokenEstimator estimator() {
         return estimator;
+    }
+
+    UsageListener usageListener() {
+        return usageListener;
     }
 
     ProductCatalog catalog() {
@@ -141,6 +147,7 @@ public final class ApiManagement implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private @Nullable RateLimiter limiter;
         private TokenEstimator estimator = TokenEstimator.CHARS_PER_TOKEN;
+        private UsageListener usageListener = UsageListener.NOOP;
         private @Nullable KeyStore store;
         private Supplier<ProductCatalog> products = ProductCatalog::empty;
 
@@ -170,6 +177,12 @@ public final class ApiManagement implements AutoCloseable {
          */
         public Builder keyStore(KeyStore store) {
             this.store = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Sets who hears of each request's token use (analytics, billing). */
+        public Builder usageListener(UsageListener listener) {
+            usageListener = requireNonNull(listener, "listener");
             return this;
         }
 

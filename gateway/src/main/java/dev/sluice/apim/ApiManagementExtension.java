@@ -262,8 +262,13 @@ final class ApiManagementExtension implements Extension {
         flow.product = product;
         flow.admission = a;
         final Reservation reservation = a != null ? a.reservation() : Reservation.none();
-        if (!reservation.held().isEmpty()) {
-            final Settlement s = new Settlement(apim.limiter(), reservation, input);
+        final UsageListener listener = apim.usageListener();
+        if (!reservation.held().isEmpty() || listener != UsageListener.NOOP) {
+            final Credential c = flow.credential;
+            final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
+                    call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
+                    req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
+            final Settlement s = new Settlement(apim.limiter(), reservation, input, listener, template);
             flow.settlement = s;
             if (settles) {
                 // The Cleaner must not reach `call` through its action, or the call could never be collected.
@@ -465,11 +470,17 @@ final class ApiManagementExtension implements Extension {
         private volatile long usageInput = -1;
         private volatile long usageOutput = -1;
         volatile Cleaner.@Nullable Cleanable cleanable;
+        private final UsageListener listener;
+        private final UsageListener.UsageRecord template;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Settlement(RateLimiter limiter, Reservation reservation, long estimatedInput) {
+        Settlement(RateLimiter limiter, Reservation reservation, long estimatedInput, UsageListener listener,
+                   UsageListener.UsageRecord template) {
             this.limiter = limiter;
             this.reservation = reservation;
             this.estimatedInput = estimatedInput;
+            this.listener = listener;
+            this.template = template;
         }
 
         void usage(Usage u) {
@@ -483,36 +494,51 @@ final class ApiManagementExtension implements Extension {
 
         /** Settles with what the response reported, or what was counted. */
         void finish() {
-            settleNow();
+            settleNow(false);
             final Cleaner.Cleanable c = cleanable;
             if (c != null) {
                 c.clean();
             }
         }
 
-        /** Run by the Cleaner when the request was collected before it was settled. */
+        /** Run by the Cleaner when the request was collected; does nothing if it was settled. */
         void abandon() {
-            if (!reservation.isSettled()) {
-                settleNow();
-            }
+            settleNow(true);
         }
 
-        private void settleNow() {
+        private void settleNow(boolean abandoned) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
             final long in;
             final long out;
+            final UsageListener.Outcome outcome;
             if (!responseStarted || upstreamFailed) {
                 // The model server did no work for the client: give the tokens back.
                 in = 0;
                 out = 0;
+                outcome = upstreamFailed ? UsageListener.Outcome.UPSTREAM_ERROR
+                                         : UsageListener.Outcome.ABANDONED_BEFORE_RESPONSE;
             } else {
                 in = usageInput >= 0 ? usageInput : estimatedInput;
                 out = usageOutput >= 0 ? usageOutput : counted.get();
+                outcome = abandoned ? UsageListener.Outcome.ABANDONED_AFTER_RESPONSE
+                                    : UsageListener.Outcome.COMPLETED;
             }
             limiter.settle(reservation, in, out).whenComplete((unused, cause) -> {
                 if (cause != null) {
                     logger.warn("token reservation could not be settled: {}", cause.toString());
                 }
             });
+            final UsageListener.UsageRecord t = template;
+            try {
+                listener.onSettled(new UsageListener.UsageRecord(
+                        t.requestId(), t.product(), t.appId(), t.developerId(), t.keyId(), t.model(), in, out,
+                        usageInput >= 0 && usageOutput >= 0 && outcome == UsageListener.Outcome.COMPLETED,
+                        outcome));
+            } catch (RuntimeException e) {
+                logger.warn("usage listener failed: {}", e.toString());
+            }
         }
     }
 }

@@ -537,6 +537,40 @@ class ApiManagementExtensionTest {
         });
     }
 
+    /* ------------------------------------------------------------------------------------------ usage feed */
+
+    @Test
+    void everyAdmittedRequestIsReportedOnceWithItsTokens() {
+        final java.util.concurrent.ConcurrentLinkedQueue<UsageListener.UsageRecord> records =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        apim.close();
+        apim = ApiManagement.builder().clock(clock).keyStore(store).limiter(limiter)
+                            .products(() -> ProductCatalog.of(List.of(FREE, PREMIUM, SPIKY)))
+                            .usageListener(records::add).build();
+        ext = extension(Map.of());
+        final CreatedKey k = key("ada@example.com", "free");
+
+        // free has no token quota, yet with a listener the tokens are still read.
+        final Req ok = new Req(post("/v1/completions", "x-api-key", k.secret()), GEMMA);
+        ok.responseHeaders(200, "application/json");
+        ok.responseBody("{\"choices\":[{\"text\":\"hi\"}],\"usage\":{\"prompt_tokens\":3," +
+                        "\"completion_tokens\":5}}", true);
+        final Req failed = new Req(post("/v1/completions", "x-api-key", k.secret()), GEMMA);
+        failed.responseHeaders(503, "application/json");
+        failed.responseBody("{}", true);
+        final Req refused = new Req(post("/v1/completions", "x-api-key", ApiKeys.newKey()), GEMMA);
+        assertThat(refused.passed()).isFalse();
+
+        assertThat(records).hasSize(2);
+        final var first = records.poll();
+        assertThat(first).isEqualTo(new UsageListener.UsageRecord(
+                ok.call.requestId(), "free", k.key().appId(), store.developer("ada@example.com").orElseThrow().id(),
+                k.key().id(), "google/gemma-3-1b-it", 3, 5, true, UsageListener.Outcome.COMPLETED));
+        final var second = records.poll();
+        assertThat(second.outcome()).isEqualTo(UsageListener.Outcome.UPSTREAM_ERROR);
+        assertThat(second.inputTokens() + second.outputTokens()).isZero();
+    }
+
     /* ------------------------------------------------------------------------------------------ configuration */
 
     @Test

@@ -309,6 +309,31 @@ public abstract class RateLimiterContractTest {
     }
 
     @Test
+    void concurrentReservationsNeverOverspendATokenBudget() throws Exception {
+        // The failure peers report: many requests admitted at once, each fitting alone, together far over budget.
+        final Quota q = tokens(Metric.TOTAL_TOKENS, 1000, Type.CALENDAR);
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            final CountDownLatch go = new CountDownLatch(1);
+            final List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return admitMany(25, new Charge("app-1", q, 100));
+                }));
+            }
+            go.countDown();
+            int total = 0;
+            for (Future<Integer> f : results) {
+                total += f.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(total).isEqualTo(10);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void settlement_chargesUsageBeyondTheReservation() {
         final Quota q = tokens(Metric.OUTPUT_TOKENS, 1000, Type.CALENDAR);
         final Admission a = admit(new Charge("app-1", q, 100));
