@@ -4,9 +4,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.apim.ApiManagement;
+import dev.sluice.apim.cli.AppsCommand;
+import dev.sluice.apim.cli.DevelopersCommand;
+import dev.sluice.apim.cli.KeysCommand;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.GatewayConfig;
@@ -20,10 +25,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code sluice} command line: {@code serve}, {@code check} and {@code sim}. */
+/**
+ * The {@code sluice} command line: {@code serve}, {@code check}, {@code sim}, and {@code keys}, {@code apps} and
+ * {@code developers} for API management.
+ */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
          description = "An open inference gateway for pools of LLM model servers.",
-         subcommands = { SluiceCommand.Serve.class, SluiceCommand.Check.class, SluiceCommand.Sim.class })
+         subcommands = { SluiceCommand.Serve.class, SluiceCommand.Check.class, SluiceCommand.Sim.class,
+                         KeysCommand.class, AppsCommand.class, DevelopersCommand.class })
 public final class SluiceCommand implements Runnable {
 
     /** The quickstart folder, relative to the Sluice home (the repository root). */
@@ -50,7 +59,12 @@ public final class SluiceCommand implements Runnable {
 
     /** Extensions compiled into this build. */
     static ExtensionRegistry builtins() {
-        return new ExtensionRegistry();
+        return builtins(ApiManagement.builder().build());
+    }
+
+    /** Extensions compiled into this build, with API management served by {@code apim}. */
+    static ExtensionRegistry builtins(ApiManagement apim) {
+        return new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory());
     }
 
     @Command(name = "serve", description = "Runs the gateway (the bundled quickstart when no --config is given).")
@@ -110,16 +124,25 @@ public final class SluiceCommand implements Runnable {
                 return 2;
             }
             final GatewayServer gateway;
+            // API management reads ApiProducts from the configuration being served, reloads included.
+            final ApiManagement apim = ApiManagement.builder().build();
             try {
-                gateway = GatewayServer.start(path, new GatewayServer.Options()
-                        .admin(adminAddress, adminPort).registry(builtins()).observe(observe));
+                final ExtensionRegistry registry = builtins(apim);
+                final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));
+                final AtomicReference<GatewayServer> running = new AtomicReference<>();
+                apim.productsFromConfig(() -> running.get() != null ? running.get().snapshot().config() : initial);
+                gateway = GatewayServer.start(initial, new GatewayServer.Options()
+                        .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe));
+                running.set(gateway);
             } catch (ConfigException e) {
+                apim.close();
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
                 return 1;
             }
             final CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 gateway.close();
+                apim.close();
                 stopped.countDown();
             }, "sluice-shutdown"));
             System.out.println("sluice: serving on 127.0.0.1:" + gateway.port() + " (admin 127.0.0.1:" +

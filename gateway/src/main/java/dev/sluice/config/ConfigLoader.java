@@ -23,6 +23,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import dev.sluice.config.ResourceBinder.Bound;
+import dev.sluice.config.Resources.ApiProductSpec;
 import dev.sluice.config.Resources.BackendPolicySpec;
 import dev.sluice.config.Resources.ConfigMapSpec;
 import dev.sluice.config.Resources.GatewaySpec;
@@ -193,7 +194,8 @@ public final class ConfigLoader {
                         of(byKind, ResourceBinder.INFERENCE_MODEL_REWRITE),
                 (List<Resource<TrafficExtensionSpec>>) (List<?>) of(byKind, ResourceBinder.TRAFFIC_EXTENSION),
                 (List<Resource<BackendPolicySpec>>) (List<?>) of(byKind, ResourceBinder.BACKEND_POLICY),
-                (List<Resource<ConfigMapSpec>>) (List<?>) of(byKind, ResourceBinder.CONFIG_MAP));
+                (List<Resource<ConfigMapSpec>>) (List<?>) of(byKind, ResourceBinder.CONFIG_MAP),
+                (List<Resource<ApiProductSpec>>) (List<?>) of(byKind, ResourceBinder.API_PRODUCT));
     }
 
     private static List<Resource<?>> of(Map<String, List<Resource<?>>> byKind, String kind) {

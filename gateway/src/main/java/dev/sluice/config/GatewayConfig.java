@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import dev.sluice.config.Resources.ApiProductSpec;
 import dev.sluice.config.Resources.BackendPolicySpec;
 import dev.sluice.config.Resources.ConfigMapSpec;
 import dev.sluice.config.Resources.GatewaySpec;
@@ -31,7 +32,8 @@ public record GatewayConfig(
         List<Resource<InferenceModelRewriteSpec>> inferenceModelRewrites,
         List<Resource<TrafficExtensionSpec>> trafficExtensions,
         List<Resource<BackendPolicySpec>> backendPolicies,
-        List<Resource<ConfigMapSpec>> configMaps) {
+        List<Resource<ConfigMapSpec>> configMaps,
+        List<Resource<ApiProductSpec>> apiProducts) {
 
     public GatewayConfig {
         gateways = List.copyOf(gateways);
@@ -43,6 +45,20 @@ public record GatewayConfig(
         trafficExtensions = List.copyOf(trafficExtensions);
         backendPolicies = List.copyOf(backendPolicies);
         configMaps = List.copyOf(configMaps);
+        apiProducts = List.copyOf(apiProducts);
+    }
+
+    /** Creates a snapshot without API products. */
+    public GatewayConfig(Path source, List<Resource<GatewaySpec>> gateways, List<Resource<HttpRouteSpec>> httpRoutes,
+                         List<Resource<InferencePoolSpec>> inferencePools,
+                         List<Resource<ModelServerSpec>> modelServers,
+                         List<Resource<InferenceObjectiveSpec>> inferenceObjectives,
+                         List<Resource<InferenceModelRewriteSpec>> inferenceModelRewrites,
+                         List<Resource<TrafficExtensionSpec>> trafficExtensions,
+                         List<Resource<BackendPolicySpec>> backendPolicies,
+                         List<Resource<ConfigMapSpec>> configMaps) {
+        this(source, gateways, httpRoutes, inferencePools, modelServers, inferenceObjectives, inferenceModelRewrites,
+             trafficExtensions, backendPolicies, configMaps, List.of());
     }
 
     /** Returns the pool with the given name. */

@@ -26,6 +26,9 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
+import dev.sluice.config.Resources.ApiOperation;
+import dev.sluice.config.Resources.ApiProductSpec;
+import dev.sluice.config.Resources.ApiQuota;
 import dev.sluice.config.Resources.BackendPolicySpec;
 import dev.sluice.config.Resources.BackendRef;
 import dev.sluice.config.Resources.ConfigMapSpec;
@@ -76,6 +79,7 @@ final class ResourceBinder {
     static final String TRAFFIC_EXTENSION = "TrafficExtension";
     static final String BACKEND_POLICY = "BackendPolicy";
     static final String CONFIG_MAP = "ConfigMap";
+    static final String API_PRODUCT = "ApiProduct";
 
     /** Every accepted kind and its one accepted apiVersion. */
     static final Map<String, String> KINDS;
@@ -93,6 +97,7 @@ final class ResourceBinder {
         kinds.put(TRAFFIC_EXTENSION, Resources.SLUICE_API);
         kinds.put(BACKEND_POLICY, Resources.SLUICE_API);
         kinds.put(CONFIG_MAP, Resources.CORE_API);
+        kinds.put(API_PRODUCT, Resources.SLUICE_API);
         KINDS = Map.copyOf(kinds);
         KIND_ORDER = List.copyOf(kinds.keySet());
     }
@@ -336,6 +341,7 @@ final class ResourceBinder {
             case INFERENCE_MODEL_REWRITE -> inferenceModelRewrite(spec, namespace);
             case TRAFFIC_EXTENSION -> trafficExtension(spec, namespace);
             case BACKEND_POLICY -> backendPolicy(spec, namespace);
+            case API_PRODUCT -> apiProduct(spec, namespace);
             default -> throw new IllegalStateException("unbound kind: " + kind);
         };
     }
@@ -839,6 +845,68 @@ final class ResourceBinder {
         final Map<String, String> metadata = e.stringMap("metadata");
         return new ExtensionSpec(name, service, events, timeout != null ? timeout : DEFAULT_EXTENSION_TIMEOUT,
                                  failOpen, metadata);
+    }
+
+    /* ------------------------------------------------------------------------------------------ ApiProduct */
+
+    private static final Pattern OPERATION_PATH = Pattern.compile("/([^/?#\\s]+(/[^/?#\\s]+)*)?/?");
+    private static final Pattern SPIKE_ARREST_RATE = Pattern.compile("[1-9][0-9]{0,8}(ps|pm)");
+    private static final Pattern MODEL_PATTERN = Pattern.compile("\\S+");
+
+    private ApiProductSpec apiProduct(Obj spec, String namespace) {
+        final String displayName = spec.string("displayName");
+        final String description = spec.string("description");
+        final List<String> models = spec.list("models", (node, field) -> {
+            final String m = spec.doc().asString(node, field);
+            if (m != null && (m.length() > 256 || !MODEL_PATTERN.matcher(m).matches())) {
+                spec.doc().invalid(node, field, "a model name or a glob such as meta-llama/*, at most 256");
+                return null;
+            }
+            return m;
+        });
+        final List<ApiOperation> operations = spec.objects("operations", (o, node) -> {
+            final String path = o.string("path", true, OPERATION_PATH, 1024,
+                                         "a path starting with /, where * is one segment and a last /** any rest");
+            final List<String> methods = o.list("methods", (n, field) -> {
+                final String m = o.doc().asString(n, field);
+                if (m != null && !METHODS.contains(m)) {
+                    o.doc().invalid(n, field, "one of " + String.join(", ", METHODS));
+                    return null;
+                }
+                return m;
+            });
+            return path == null ? null : new ApiOperation(path, methods);
+        });
+        final List<ApiQuota> quotas = spec.objects("quotas", (q, node) -> {
+            final Long limit = q.integer("limit", 1L, Long.MAX_VALUE);
+            if (!q.has("limit")) {
+                q.missing("limit", "an integer >= 1");
+            }
+            final int interval = q.integer("interval", 1, 1_000_000, 1);
+            final String timeUnit = q.requiredOneOf("timeUnit", List.of("minute", "hour", "day", "week", "month"));
+            final String type = q.oneOf("type", "calendar", List.of("calendar", "rollingwindow"));
+            final String counts = q.oneOf("counts", "requests",
+                                          List.of("requests", "inputTokens", "outputTokens", "totalTokens"));
+            return limit == null || timeUnit == null ? null : new ApiQuota(limit, interval, timeUnit, type, counts);
+        });
+        final String spikeArrest = spec.string("spikeArrest", false, SPIKE_ARREST_RATE, 12,
+                                               "a rate such as 10ps (per second) or 30pm (per minute)");
+        final String objective = spec.string("objective", false, DNS_SUBDOMAIN, 253, NAME_EXPECTED);
+        if (objective != null) {
+            final Node node = spec.value("objective");
+            final YamlDocument doc = spec.doc();
+            final String field = spec.field("objective");
+            crossChecks.add(() -> {
+                if (!index.getOrDefault(INFERENCE_OBJECTIVE, Map.of()).containsKey(namespace + '/' + objective)) {
+                    doc.invalid(node, field, "the name of an InferenceObjective in namespace " + namespace,
+                                "known: " + known(INFERENCE_OBJECTIVE, namespace));
+                }
+            });
+        }
+        final Integer defaultMaxTokens = spec.integer("defaultMaxTokens", 0, Integer.MAX_VALUE);
+        final String quotaIdentifier = spec.oneOf("quotaIdentifier", "app", List.of("app", "developer", "key"));
+        return new ApiProductSpec(displayName, description, models, operations, quotas, spikeArrest, objective,
+                                  defaultMaxTokens, quotaIdentifier);
     }
 
     /* ------------------------------------------------------------------------------------------ BackendPolicy */

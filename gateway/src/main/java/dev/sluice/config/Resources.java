@@ -165,6 +165,29 @@ public final class Resources {
     public record ExtensionSpec(String name, String service, List<String> supportedEvents, Duration timeout,
                                 boolean failOpen, Map<String, String> metadata) {}
 
+    /* ----------------------------------------------------------------------------------------- ApiProduct */
+
+    /**
+     * {@code ApiProduct}: an Apigee API product, enforced by the {@code api-management} extension. Empty
+     * {@code models} or {@code operations} allow any; {@code objective} names an {@code InferenceObjective} whose
+     * priority the product's requests get; {@code quotaIdentifier} (app, developer or key, default app) is what
+     * quotas count per; {@code defaultMaxTokens} is the output reserved for a request that sets no
+     * {@code max_tokens}.
+     */
+    public record ApiProductSpec(@Nullable String displayName, @Nullable String description, List<String> models,
+                                 List<ApiOperation> operations, List<ApiQuota> quotas, @Nullable String spikeArrest,
+                                 @Nullable String objective, @Nullable Integer defaultMaxTokens,
+                                 String quotaIdentifier) {}
+
+    /** An operation: a path ({@code *} one segment, a trailing {@code /**} any rest) and methods (empty: any). */
+    public record ApiOperation(String path, List<String> methods) {}
+
+    /**
+     * A quota: {@code limit} per {@code interval} {@code timeUnit}s (minute, hour, day, week, month), {@code type}
+     * calendar or rollingwindow, counting requests, inputTokens, outputTokens or totalTokens.
+     */
+    public record ApiQuota(long limit, int interval, String timeUnit, String type, String counts) {}
+
     /* ----------------------------------------------------------------------------------------- BackendPolicy */
 
     /** {@code BackendPolicy}: the seed's GCPBackendPolicy, targeting a pool. */

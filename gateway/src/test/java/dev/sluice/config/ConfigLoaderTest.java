@@ -554,7 +554,7 @@ class ConfigLoaderTest {
                 problem(yaml, "GCPTrafficExtension", "GCPTrafficExtension/ext", "kind",
                         "GCPTrafficExtension (expected: one of Gateway, HTTPRoute, InferencePool, " +
                         "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, " +
-                        "BackendPolicy, ConfigMap)"));
+                        "BackendPolicy, ConfigMap, ApiProduct)"));
     }
 
     @Test
@@ -571,7 +571,7 @@ class ConfigLoaderTest {
                 dir.resolve("c.yaml") + ":1: a list (expected: a mapping)",
                 dir.resolve("c.yaml") + ":4: kind: missing (expected: one of Gateway, HTTPRoute, InferencePool, " +
                 "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, BackendPolicy, " +
-                "ConfigMap)",
+                "ConfigMap, ApiProduct)",
                 dir.resolve("c.yaml") + ":4: apiVersion: missing (expected: an API version such as " +
                 "gateway.networking.k8s.io/v1)");
     }

@@ -32,7 +32,10 @@ class QuickstartTest {
     void everyExampleFolderValidates() throws Exception {
         try (var folders = Files.list(Path.of("..", "examples"))) {
             for (Path folder : folders.filter(Files::isDirectory).toList()) {
-                assertThat(ConfigLoader.load(folder, GatewayServer.knownServices(new ExtensionRegistry())))
+                // Built-ins a folder may use; loading checks names only, so nothing is created.
+                final ExtensionRegistry builtins = new ExtensionRegistry().register(
+                        dev.sluice.apim.ApiManagement.SERVICE, spec -> (call, message) -> null);
+                assertThat(ConfigLoader.load(folder, GatewayServer.knownServices(builtins)))
                         .as(folder.toString()).isNotNull();
             }
         }

@@ -1,0 +1,199 @@
+package dev.sluice.apim;
+
+import static java.util.Objects.requireNonNull;
+
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.sluice.apim.limit.InMemoryRateLimiter;
+import dev.sluice.apim.limit.RateLimiter;
+import dev.sluice.apim.store.CredentialCache;
+import dev.sluice.apim.store.KeyStore;
+import dev.sluice.apim.store.SqliteKeyStore;
+import dev.sluice.config.GatewayConfig;
+import dev.sluice.extension.ExtensionFactory;
+
+/**
+ * The API management module of one gateway process: it builds the {@code api-management} extension for each
+ * configuration and holds what must outlive a reload: the key stores and their caches (one per data directory), the
+ * rate limiter with its counters, and the source of API products.
+ *
+ * <p>Register {@link #factory()} under {@link #SERVICE}, and tell the module where products come from with
+ * {@link #products(Supplier)} (for example {@code ProductCatalog.fromConfig(() -> server.snapshot().config())}).
+ * Close it after the gateway: it writes pending last-used times and closes the stores.
+ */
+public final class ApiManagement implements AutoCloseable {
+
+    /** The service name configuration uses: {@code service: api-management}. */
+    public static final String SERVICE = "api-management";
+
+    /** Settles reservations of requests that ended without the extension seeing their end. */
+    static final Cleaner CLEANER = Cleaner.create(r -> {
+        final Thread t = new Thread(r, "sluice-apim-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Clock clock;
+    private final RateLimiter limiter;
+    private final TokenEstimator estimator;
+    private final UsageListener usageListener;
+    private final @Nullable KeyStore fixedStore;
+    private final Map<Path, KeyStore> stores = new HashMap<>();
+    private final Map<Object, CredentialCache> caches = new HashMap<>();
+    private volatile Supplier<ProductCatalog> products;
+
+    private ApiManagement(Builder b) {
+        clock = b.clock;
+        limiter = b.limiter != null ? b.limiter : new InMemoryRateLimiter(clock);
+        estimator = b.estimator;
+        usageListener = b.usageListener;
+        fixedStore = b.store;
+        products = b.products;
+    }
+
+    /** Returns a builder with the system UTC clock, an in-process limiter and SQLite stores. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Returns the factory of the {@code api-management} extension. */
+    public ExtensionFactory factory() {
+        return spec -> new ApiManagementExtension(this, spec, ApiManagementSettings.of(spec.metadata()));
+    }
+
+    /** Sets where API products come from; read on every request, so it may follow configuration reloads. */
+    public ApiManagement products(Supplier<ProductCatalog> products) {
+        this.products = requireNonNull(products, "products");
+        return this;
+    }
+
+    /** Takes API products from the {@code ApiProduct} resources of the configuration {@code config} returns. */
+    public ApiManagement productsFromConfig(Supplier<@Nullable GatewayConfig> config) {
+        return products(ProductCatalog.fromConfig(config));
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    RateLimiter limiter() {
+        return limiter;
+    }
+
+    TokenEstimator estimator() {
+        return estimator;
+    }
+
+    UsageListener usageListener() {
+        return usageListener;
+    }
+
+    ProductCatalog catalog() {
+        return products.get();
+    }
+
+    /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */
+    synchronized CredentialCache credentials(ApiManagementSettings settings) {
+        final Object id = fixedStore != null ? fixedStore : settings.dataDir().toAbsolutePath().normalize();
+        CredentialCache cache = caches.get(id);
+        if (cache == null) {
+            final KeyStore store = fixedStore != null ? fixedStore : stores.computeIfAbsent(
+                    (Path) id, dir -> SqliteKeyStore.open(dir, clock));
+            cache = new CredentialCache(store, clock, settings.cacheSize(), settings.cacheSync());
+            caches.put(id, cache);
+        }
+        return cache;
+    }
+
+    /** Writes pending last-used times, and closes the stores this module opened and the limiter. */
+    @Override
+    public synchronized void close() {
+        final List<RuntimeException> failures = new ArrayList<>();
+        for (CredentialCache c : caches.values()) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        caches.clear();
+        for (KeyStore s : stores.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        stores.clear();
+        limiter.close();
+        if (!failures.isEmpty()) {
+            final IllegalStateException e = new IllegalStateException("closing API management failed");
+            failures.forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    /** Builds an {@link ApiManagement}. */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private @Nullable RateLimiter limiter;
+        private TokenEstimator estimator = TokenEstimator.CHARS_PER_TOKEN;
+        private UsageListener usageListener = UsageListener.NOOP;
+        private @Nullable KeyStore store;
+        private Supplier<ProductCatalog> products = ProductCatalog::empty;
+
+        private Builder() {}
+
+        /** Sets the clock for key expiry, quotas and timestamps. */
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Sets the limiter (default: in process, on the clock). */
+        public Builder limiter(RateLimiter limiter) {
+            this.limiter = requireNonNull(limiter, "limiter");
+            return this;
+        }
+
+        /** Sets how tokens are estimated before the model server reports them. */
+        public Builder tokenEstimator(TokenEstimator estimator) {
+            this.estimator = requireNonNull(estimator, "estimator");
+            return this;
+        }
+
+        /**
+         * Uses {@code store} for every extension, whatever its {@code dataDir}; the caller keeps ownership and closes
+         * it. By default each data directory gets its own SQLite store.
+         */
+        public Builder keyStore(KeyStore store) {
+            this.store = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Sets who hears of each request's token use (analytics, billing). */
+        public Builder usageListener(UsageListener listener) {
+            usageListener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Sets where API products come from. */
+        public Builder products(Supplier<ProductCatalog> products) {
+            this.products = requireNonNull(products, "products");
+            return this;
+        }
+
+        public ApiManagement build() {
+            return new ApiManagement(this);
+        }
+    }
+}

@@ -1,0 +1,544 @@
+package dev.sluice.apim;
+
+import java.io.ByteArrayOutputStream;
+import java.lang.ref.Cleaner;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaders;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+
+import dev.sluice.apim.limit.RateLimiter;
+import dev.sluice.apim.limit.RateLimiter.Admission;
+import dev.sluice.apim.limit.RateLimiter.AdmissionRequest;
+import dev.sluice.apim.limit.RateLimiter.Charge;
+import dev.sluice.apim.limit.RateLimiter.Reservation;
+import dev.sluice.apim.limit.RateLimiter.SpikeCheck;
+import dev.sluice.apim.limit.Quota;
+import dev.sluice.apim.store.CredentialCache;
+import dev.sluice.config.Resources.ExtensionSpec;
+import dev.sluice.extension.Extension;
+import dev.sluice.extension.ExtensionCall;
+import dev.sluice.extension.ExtensionEvent;
+import dev.sluice.extension.ExtensionMessage;
+import dev.sluice.extension.ExtensionResult;
+import dev.sluice.openai.OpenAiRequest;
+import dev.sluice.openai.SseFrameSplitter;
+import dev.sluice.openai.Usage;
+
+/**
+ * The {@code api-management} traffic extension: Apigee's VerifyAPIKey, SpikeArrest, Quota and LLMTokenQuota
+ * policies in one pass, with Apigee's fault bodies and statuses.
+ *
+ * <p>Order of checks, first failure wins (all key faults are 401, all rate faults 429):
+ * <ol>
+ *   <li>RequestHeaders: a key is present ({@code FailedToResolveAPIKey}, or the APIM Operator's
+ *       {@code RF-insufficient-request-raise-fault} with {@code defaultSecurityEnabled}); it exists
+ *       ({@code InvalidApiKey}); it is approved ({@code ApiKeyNotApproved}) and not expired
+ *       ({@code consumer_key_expired}); its app is approved ({@code invalid_client-app_not_approved}); its developer
+ *       is active ({@code DeveloperStatusNotActive}); one of the app's products covers the path and method
+ *       ({@code InvalidApiKeyForGivenResource}).</li>
+ *   <li>RequestBody: one of those products covers the model ({@code InvalidAPICallAsNoApiProductMatchFound}); the
+ *       first that does is the request's product. Then, atomically: spike arrest ({@code SpikeArrestViolation}),
+ *       request quotas ({@code QuotaViolation}), token quotas ({@code LLMTokenQuotaViolation}). Token quotas are
+ *       charged by reservation: estimated prompt tokens plus {@code max_tokens} (or the product's default). The
+ *       product's objective is set as {@code x-gateway-inference-objective}; a stream that did not ask for usage is
+ *       asked to include it.</li>
+ *   <li>ResponseHeaders: OpenAI's {@code x-ratelimit-*} headers.</li>
+ *   <li>ResponseBody: real usage is read from the body or the stream's usage chunk (which is removed when the
+ *       client did not ask for it), or counted from the streamed text when none comes; at the end the reservation is
+ *       settled with it. A response with an error status refunds the tokens.</li>
+ * </ol>
+ *
+ * <p>A request that ends without the extension seeing its end (a client that left mid-stream, an answer the gateway
+ * itself gave after admission) is settled when its {@link ExtensionCall} is garbage-collected: with what was counted
+ * if the response had started, else with nothing. The extension API has no completion event yet; see the package
+ * notes. Keys never appear in logs, fault bodies or the request sent upstream (unless {@code stripCredentials} is
+ * false).
+ */
+final class ApiManagementExtension implements Extension {
+
+    private static final Logger logger = LoggerFactory.getLogger(ApiManagementExtension.class);
+
+    /** The request header the endpoint picker reads the objective (and so the priority) from. */
+    static final String OBJECTIVE_HEADER = "x-gateway-inference-objective";
+
+    private static final String JSON = MediaType.JSON_UTF_8.toString();
+    private static final int MAX_BUFFERED_BODY = 8 << 20;
+
+    private final ApiManagement apim;
+    private final ApiManagementSettings settings;
+    private final CredentialCache credentials;
+    private final boolean settles;
+    private final String stateKey;
+
+    ApiManagementExtension(ApiManagement apim, ExtensionSpec spec, ApiManagementSettings settings) {
+        if (!spec.supportedEvents().contains(ExtensionEvent.REQUEST_HEADERS.configName()) ||
+            !spec.supportedEvents().contains(ExtensionEvent.REQUEST_BODY.configName())) {
+            throw new IllegalArgumentException("extension " + spec.name() + ": supportedEvents: " +
+                                               spec.supportedEvents() + " (expected: at least RequestHeaders and " +
+                                               "RequestBody; add ResponseHeaders and ResponseBody for rate-limit " +
+                                               "headers and token accounting)");
+        }
+        this.apim = apim;
+        this.settings = settings;
+        credentials = apim.credentials(settings);
+        settles = spec.supportedEvents().contains(ExtensionEvent.RESPONSE_BODY.configName());
+        stateKey = ApiManagement.SERVICE + ':' + spec.name();
+    }
+
+    @Override
+    public CompletableFuture<ExtensionResult> handle(ExtensionCall call, ExtensionMessage message) {
+        Flow flow = (Flow) call.state().get(stateKey);
+        if (flow == null) {
+            flow = new Flow();
+            call.state().put(stateKey, flow);
+        }
+        return switch (message.event()) {
+            case REQUEST_HEADERS -> onRequestHeaders(call, flow, ((ExtensionMessage.Headers) message).headers());
+            case REQUEST_BODY -> onRequestBody(call, flow, (ExtensionMessage.Body) message);
+            case RESPONSE_HEADERS -> done(onResponseHeaders(flow, ((ExtensionMessage.Headers) message).headers()));
+            case RESPONSE_BODY -> done(onResponseBody(flow, (ExtensionMessage.Body) message));
+            default -> done(ExtensionResult.proceed());
+        };
+    }
+
+    /* ------------------------------------------------------------------------------------------ request headers */
+
+    private CompletableFuture<ExtensionResult> onRequestHeaders(ExtensionCall call, Flow flow, HttpHeaders headers) {
+        if (!(headers instanceof RequestHeaders req)) {
+            return done(ExtensionResult.proceed());
+        }
+        flow.path = pathOnly(req.path());
+        flow.method = req.method().name();
+        String header = null;
+        String key = null;
+        for (String h : settings.keyHeaders()) {
+            final String v = req.get(h);
+            final String k = v == null ? null : "authorization".equals(h) ? bearer(v) : v.strip();
+            if (k != null && !k.isEmpty()) {
+                header = h;
+                key = k;
+                break;
+            }
+        }
+        if (key == null) {
+            return fault(call, settings.defaultSecurityEnabled()
+                               ? ApigeeFault.insufficientRequest()
+                               : ApigeeFault.failedToResolveApiKey("request.header." +
+                                                                   settings.keyHeaders().get(0)), null);
+        }
+        final String keyHeader = header;
+        final byte[] hash = ApiKeys.hash(key);
+        return credentials.lookup(hash).thenApply(found -> verify(call, flow, found, keyHeader));
+    }
+
+    private ExtensionResult verify(ExtensionCall call, Flow flow, Optional<Credential> found, String keyHeader) {
+        if (found.isEmpty()) {
+            return faultResult(call, ApigeeFault.invalidApiKey(), null);
+        }
+        final Credential c = found.get();
+        final Instant now = apim.clock().instant();
+        final ApigeeFault fault;
+        if (c.key().status() != ApiKey.Status.APPROVED) {
+            fault = ApigeeFault.apiKeyNotApproved();
+        } else if (c.key().isExpired(now)) {
+            fault = ApigeeFault.consumerKeyExpired();
+        } else if (c.app().status() != App.Status.APPROVED) {
+            fault = ApigeeFault.appNotApproved();
+        } else if (c.developer().status() != Developer.Status.ACTIVE) {
+            fault = ApigeeFault.developerStatusNotActive();
+        } else {
+            final ProductCatalog catalog = apim.catalog();
+            final List<ApiProduct> candidates = new ArrayList<>();
+            for (String name : c.app().products()) {
+                final ApiProduct p = catalog.get(name);
+                if (p != null && p.allowsOperation(flow.path, flow.method)) {
+                    candidates.add(p);
+                }
+            }
+            fault = candidates.isEmpty() ? ApigeeFault.invalidApiKeyForGivenResource() : null;
+            flow.candidates = candidates;
+        }
+        if (fault != null) {
+            return faultResult(call, fault, c);
+        }
+        flow.credential = c;
+        credentials.recordUse(c.key().id());
+        final List<String> remove = new ArrayList<>(2);
+        if (settings.stripCredentials()) {
+            remove.add(keyHeader);
+        }
+        if (!settings.trustClientObjective()) {
+            remove.add(OBJECTIVE_HEADER);
+        }
+        return remove.isEmpty() ? ExtensionResult.proceed()
+                                : new ExtensionResult.Continue(Map.of(), List.copyOf(remove), null);
+    }
+
+    /* ------------------------------------------------------------------------------------------ request body */
+
+    private CompletableFuture<ExtensionResult> onRequestBody(ExtensionCall call, Flow flow,
+                                                             ExtensionMessage.Body body) {
+        final Credential c = flow.credential;
+        if (c == null) {
+            // RequestHeaders answered already; nothing reaches here without a verified key.
+            return done(ExtensionResult.proceed());
+        }
+        final OpenAiRequest req = call.request();
+        final String model = req != null ? req.model() : null;
+        ApiProduct product = null;
+        for (ApiProduct p : flow.candidates) {
+            if (p.allowsModel(model)) {
+                product = p;
+                break;
+            }
+        }
+        if (product == null) {
+            return fault(call, ApigeeFault.noApiProductMatchFound(), c);
+        }
+        final ApiProduct chosen = product;
+        final String identifier = chosen.quotaIdentifier().of(c);
+        final long input = req != null ? apim.estimator().prompt(req) : 0;
+        final long output = outputReservation(req, chosen, flow.path);
+        final List<Charge> charges = new ArrayList<>(chosen.quotas().size());
+        final String counter = chosen.name() + '|' + chosen.quotaIdentifier().name().toLowerCase(Locale.ROOT) +
+                               ':' + identifier;
+        for (Quota q : chosen.quotas()) {
+            charges.add(new Charge(counter, q, q.metric().cost(input, output)));
+        }
+        final SpikeCheck spike = chosen.spikeArrest() != null ? new SpikeCheck(counter, chosen.spikeArrest())
+                                                              : null;
+        if (charges.isEmpty() && spike == null) {
+            return done(admitted(call, flow, chosen, null, body, req, input));
+        }
+        return apim.limiter().admit(new AdmissionRequest(spike, charges)).thenApply(a -> {
+            if (a.allowed()) {
+                return admitted(call, flow, chosen, a, body, req, input);
+            }
+            final RateLimiter.Violation v = a.violation();
+            final ApigeeFault fault;
+            if (v.isSpikeArrest()) {
+                fault = ApigeeFault.spikeArrestViolation(chosen.spikeArrest());
+            } else if (v.charge().quota().metric().isTokens()) {
+                fault = ApigeeFault.llmTokenQuotaViolation(identifier);
+            } else {
+                fault = ApigeeFault.quotaViolation(identifier);
+            }
+            final Map<String, String> headers = new LinkedHashMap<>(
+                    RateLimitHeaders.of(a.quotas(), apim.clock().instant()));
+            headers.put("retry-after", String.valueOf(Math.max(1, (v.retryAfter().toMillis() + 999) / 1000)));
+            return faultResult(call, fault, c, headers);
+        });
+    }
+
+    private long outputReservation(@Nullable OpenAiRequest req, ApiProduct product, String path) {
+        if (req == null || path.endsWith("/embeddings")) {
+            return 0;
+        }
+        if (req.maxTokens() != null) {
+            return Math.max(0, req.maxTokens());
+        }
+        return product.defaultMaxTokens() != null ? product.defaultMaxTokens() : settings.defaultMaxTokens();
+    }
+
+    private ExtensionResult admitted(ExtensionCall call, Flow flow, ApiProduct product, @Nullable Admission a,
+                                     ExtensionMessage.Body body, @Nullable OpenAiRequest req, long input) {
+        flow.product = product;
+        flow.admission = a;
+        final Reservation reservation = a != null ? a.reservation() : Reservation.none();
+        final UsageListener listener = apim.usageListener();
+        if (!reservation.held().isEmpty() || listener != UsageListener.NOOP) {
+            final Credential c = flow.credential;
+            final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
+                    call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
+                    req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
+            final Settlement s = new Settlement(apim.limiter(), reservation, input, listener, template);
+            flow.settlement = s;
+            if (settles) {
+                // The Cleaner must not reach `call` through its action, or the call could never be collected.
+                s.cleanable = ApiManagement.CLEANER.register(call, s::abandon);
+            }
+        }
+        final Map<String, String> set = product.objective() != null ? Map.of(OBJECTIVE_HEADER, product.objective())
+                                                                    : Map.of();
+        HttpData newBody = null;
+        if (settles && settings.includeUsage() && req != null && req.stream() && !req.includeUsage() &&
+            flow.settlement != null) {
+            final byte[] rewritten = StreamOptions.withIncludeUsage(body.data().array(), req.hasStreamOptions());
+            if (rewritten != null) {
+                newBody = HttpData.wrap(rewritten);
+                flow.hideUsage = true;
+            }
+        }
+        if (logger.isDebugEnabled()) {
+            logger.debug("[{}] {} key {} app {} product {}", call.requestId(), "admitted", flow.credential.key().id(),
+                         flow.credential.app().id(), product.name());
+        }
+        return set.isEmpty() && newBody == null ? ExtensionResult.proceed()
+                                                : new ExtensionResult.Continue(set, List.of(), newBody);
+    }
+
+    /* ------------------------------------------------------------------------------------------ response */
+
+    private ExtensionResult onResponseHeaders(Flow flow, HttpHeaders headers) {
+        final Settlement s = flow.settlement;
+        if (headers instanceof ResponseHeaders res) {
+            final MediaType type = res.contentType();
+            flow.sse = type != null && type.is(MediaType.EVENT_STREAM);
+            if (s != null) {
+                s.responseStarted = true;
+                s.upstreamFailed = !res.status().isSuccess();
+            }
+        }
+        final Admission a = flow.admission;
+        if (a == null || a.quotas().isEmpty()) {
+            return ExtensionResult.proceed();
+        }
+        return ExtensionResult.setHeaders(RateLimitHeaders.of(a.quotas(), apim.clock().instant()));
+    }
+
+    private ExtensionResult onResponseBody(Flow flow, ExtensionMessage.Body body) {
+        final Settlement s = flow.settlement;
+        if (s == null) {
+            return ExtensionResult.proceed();
+        }
+        s.responseStarted = true;
+        ExtensionResult result = ExtensionResult.proceed();
+        if (flow.sse) {
+            final byte[] kept = readEvents(flow, s, body.data().array());
+            if (kept != null) {
+                result = ExtensionResult.replaceBody(HttpData.wrap(kept));
+            }
+        } else {
+            readWhole(flow, s, body);
+        }
+        if (body.endOfStream()) {
+            s.finish();
+        }
+        return result;
+    }
+
+    /** Reads a run of whole events; returns the run without the usage chunk when it must be hidden, else null. */
+    private static byte @Nullable [] readEvents(Flow flow, Settlement s, byte[] run) {
+        if (run.length == 0) {
+            return null;
+        }
+        final SseFrameSplitter splitter = new SseFrameSplitter();
+        final List<byte[]> events = new ArrayList<>(splitter.feed(run));
+        final byte[] rest = splitter.drain();
+        if (rest.length > 0) {
+            events.add(rest);
+        }
+        ByteArrayOutputStream kept = null;
+        for (int i = 0; i < events.size(); i++) {
+            final byte[] event = events.get(i);
+            final String data = SseFrameSplitter.data(event);
+            boolean drop = false;
+            if (data != null && !data.startsWith("[DONE]")) {
+                final byte[] json = data.getBytes(StandardCharsets.UTF_8);
+                final Usage u = Usage.parse(json, 0, json.length);
+                final ResponseChunks.Chunk chunk = ResponseChunks.read(json, 0, json.length);
+                if (u != null) {
+                    s.usage(u);
+                    drop = flow.hideUsage && chunk.choicesEmpty();
+                }
+                s.counted.addAndGet(Math.max(chunk.choicesWithText(), chunk.textChars() / 4));
+            }
+            if (drop && kept == null) {
+                kept = new ByteArrayOutputStream(run.length);
+                for (int j = 0; j < i; j++) {
+                    kept.writeBytes(events.get(j));
+                }
+            } else if (!drop && kept != null) {
+                kept.writeBytes(event);
+            }
+        }
+        return kept == null ? null : kept.toByteArray();
+    }
+
+    private static void readWhole(Flow flow, Settlement s, ExtensionMessage.Body body) {
+        final HttpData data = body.data();
+        byte[] whole;
+        if (body.endOfStream() && flow.buffered == null) {
+            whole = data.array();
+        } else {
+            if (flow.buffered == null) {
+                flow.buffered = new ByteArrayOutputStream();
+            }
+            if (flow.buffered.size() + data.length() <= MAX_BUFFERED_BODY) {
+                flow.buffered.writeBytes(data.array());
+            }
+            if (!body.endOfStream()) {
+                return;
+            }
+            whole = flow.buffered.toByteArray();
+        }
+        final Usage u = Usage.parse(whole, 0, whole.length);
+        if (u != null) {
+            s.usage(u);
+        } else {
+            final ResponseChunks.Chunk chunk = ResponseChunks.read(whole, 0, whole.length);
+            s.counted.addAndGet(Math.max(chunk.choicesWithText(), (chunk.textChars() + 3) / 4));
+        }
+    }
+
+    /* ------------------------------------------------------------------------------------------ faults */
+
+    private CompletableFuture<ExtensionResult> fault(ExtensionCall call, ApigeeFault fault,
+                                                     @Nullable Credential c) {
+        return done(faultResult(call, fault, c));
+    }
+
+    private static ExtensionResult faultResult(ExtensionCall call, ApigeeFault fault, @Nullable Credential c) {
+        return faultResult(call, fault, c, Map.of());
+    }
+
+    private static ExtensionResult faultResult(ExtensionCall call, ApigeeFault fault, @Nullable Credential c,
+                                               Map<String, String> extraHeaders) {
+        if (logger.isDebugEnabled()) {
+            // The key id and app, never the key.
+            logger.debug("[{}] {} key {} app {}", call.requestId(), fault.name(),
+                         c != null ? c.key().id() : "-", c != null ? c.app().id() : "-");
+        }
+        final Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("content-type", JSON);
+        headers.putAll(extraHeaders);
+        return new ExtensionResult.ImmediateResponse(fault.status(), headers, HttpData.wrap(fault.body()));
+    }
+
+    private static CompletableFuture<ExtensionResult> done(ExtensionResult r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static @Nullable String bearer(String authorization) {
+        final String v = authorization.strip();
+        if (v.length() > 7 && v.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return v.substring(7).strip();
+        }
+        return null;
+    }
+
+    private static String pathOnly(String pathAndQuery) {
+        final int q = pathAndQuery.indexOf('?');
+        return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+    }
+
+    /* ------------------------------------------------------------------------------------------ state */
+
+    /** One request's state, kept in {@link ExtensionCall#state()}; touched only on the request's event loop. */
+    private static final class Flow {
+        String path = "";
+        String method = "";
+        @Nullable Credential credential;
+        List<ApiProduct> candidates = List.of();
+        @Nullable ApiProduct product;
+        @Nullable Admission admission;
+        @Nullable Settlement settlement;
+        boolean sse;
+        boolean hideUsage;
+        @Nullable ByteArrayOutputStream buffered;
+    }
+
+    /**
+     * What settling a reservation needs. It must not reference the request's {@link ExtensionCall} or {@link Flow}:
+     * the Cleaner holds it until the call is collected. Fields are written on the event loop and may be read by the
+     * Cleaner's thread, hence volatile.
+     */
+    static final class Settlement {
+        private final RateLimiter limiter;
+        private final Reservation reservation;
+        private final long estimatedInput;
+        final AtomicLong counted = new AtomicLong();
+        volatile boolean responseStarted;
+        volatile boolean upstreamFailed;
+        private volatile long usageInput = -1;
+        private volatile long usageOutput = -1;
+        volatile Cleaner.@Nullable Cleanable cleanable;
+        private final UsageListener listener;
+        private final UsageListener.UsageRecord template;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Settlement(RateLimiter limiter, Reservation reservation, long estimatedInput, UsageListener listener,
+                   UsageListener.UsageRecord template) {
+            this.limiter = limiter;
+            this.reservation = reservation;
+            this.estimatedInput = estimatedInput;
+            this.listener = listener;
+            this.template = template;
+        }
+
+        void usage(Usage u) {
+            if (u.promptTokens() >= 0) {
+                usageInput = u.promptTokens();
+            }
+            if (u.completionTokens() >= 0) {
+                usageOutput = u.completionTokens();
+            }
+        }
+
+        /** Settles with what the response reported, or what was counted. */
+        void finish() {
+            settleNow(false);
+            final Cleaner.Cleanable c = cleanable;
+            if (c != null) {
+                c.clean();
+            }
+        }
+
+        /** Run by the Cleaner when the request was collected; does nothing if it was settled. */
+        void abandon() {
+            settleNow(true);
+        }
+
+        private void settleNow(boolean abandoned) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            final long in;
+            final long out;
+            final UsageListener.Outcome outcome;
+            if (!responseStarted || upstreamFailed) {
+                // The model server did no work for the client: give the tokens back.
+                in = 0;
+                out = 0;
+                outcome = upstreamFailed ? UsageListener.Outcome.UPSTREAM_ERROR
+                                         : UsageListener.Outcome.ABANDONED_BEFORE_RESPONSE;
+            } else {
+                in = usageInput >= 0 ? usageInput : estimatedInput;
+                out = usageOutput >= 0 ? usageOutput : counted.get();
+                outcome = abandoned ? UsageListener.Outcome.ABANDONED_AFTER_RESPONSE
+                                    : UsageListener.Outcome.COMPLETED;
+            }
+            limiter.settle(reservation, in, out).whenComplete((unused, cause) -> {
+                if (cause != null) {
+                    logger.warn("token reservation could not be settled: {}", cause.toString());
+                }
+            });
+            final UsageListener.UsageRecord t = template;
+            try {
+                listener.onSettled(new UsageListener.UsageRecord(
+                        t.requestId(), t.product(), t.appId(), t.developerId(), t.keyId(), t.model(), in, out,
+                        usageInput >= 0 && usageOutput >= 0 && outcome == UsageListener.Outcome.COMPLETED,
+                        outcome));
+            } catch (RuntimeException e) {
+                logger.warn("usage listener failed: {}", e.toString());
+            }
+        }
+    }
+}
