@@ -58,8 +58,8 @@ class SchedulingTest {
 
     @Test
     void saturatedPool_shedsSheddableRequests_andQueuesOthersUntilTheirWaitRunsOut() throws Exception {
-        // One pod with room for one request's KV blocks, taking a minute to the first token: the others wait, and
-        // five waiting requests saturate it (GIE's roofline: queue 5).
+        // One pod with room for one request's KV blocks, taking a minute to the first token: once a request holds
+        // that block the pod is full (GIE's roofline: KV at 0.8 or more), so the pool is saturated.
         final String yaml = """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
@@ -97,13 +97,13 @@ class SchedulingTest {
             await().until(() -> gw.server().endpointMetrics().snapshot(authority).state() == MetricsState.FRESH);
             // Fill the pod: these never finish during the test (the client aborts them at the end).
             final List<HttpResponse> hogs = new ArrayList<>();
-            for (int i = 0; i < 7; i++) {
+            for (int i = 0; i < 3; i++) {
                 hogs.add(gw.http().execute(RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type",
                                                              MediaType.JSON),
                                            "{\"model\":\"m\",\"prompt\":\"hog " + i + "\"}"));
             }
             await().atMost(10, TimeUnit.SECONDS).until(
-                    () -> gw.server().endpointMetrics().snapshot(authority).metrics().waitingRequests() >= 5);
+                    () -> gw.server().endpointMetrics().snapshot(authority).metrics().kvCacheUsage() >= 0.8);
             try {
                 final AggregatedHttpResponse shed = post(gw, "{\"model\":\"m\",\"prompt\":\"x\"}",
                                                          "x-gateway-inference-objective", "batch");
