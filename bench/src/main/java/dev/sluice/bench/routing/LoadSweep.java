@@ -12,17 +12,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * Runs a workload under every policy at a series of offered loads: the loads given, or automatically from the
  * workload's first load up in its steps until round-robin's TTFT p90 passes the knee threshold, then
- * {@value #BEYOND_KNEE} levels more (at most {@code maxLevels} in all).
+ * {@value #BEYOND_KNEE} levels more, or up to twice the knee for workloads that {@linkplain
+ * Workload#sweepToTwiceKnee() ask for it} (at most {@code maxLevels} in all).
  */
 final class LoadSweep {
 
     /** Levels run after round-robin's knee in an automatic sweep. */
     static final int BEYOND_KNEE = 2;
 
-    /** Runs one (workload, policy, load). */
+    /** Runs one (workload, policy, load); returns {@code null} when the policy cannot run (it is left out). */
     @FunctionalInterface
     interface Runner {
-        RunResult run(Workload workload, List<PlannedRequest> plan, Policy policy, double load);
+        @Nullable RunResult run(Workload workload, List<PlannedRequest> plan, Policy policy, double load);
     }
 
     private final Runner runner;
@@ -66,13 +67,19 @@ final class LoadSweep {
             ordered.remove(Policy.ROUND_ROBIN);
             ordered.add(0, Policy.ROUND_ROBIN);
             int afterKnee = -1;
-            for (int k = 0; k < maxLevels && afterKnee < BEYOND_KNEE; k++) {
+            double knee = Double.NaN;
+            for (int k = 0; k < maxLevels; k++) {
                 final double load = workload.firstLoad() + k * workload.loadStep();
                 final List<RunResult> level = level(workload, ordered, load, runs);
                 if (afterKnee >= 0) {
                     afterKnee++;
-                } else if (level.get(0).ttftP90() > kneeTtftSeconds) {
+                } else if (!level.isEmpty() && level.get(0).policy().equals(Policy.ROUND_ROBIN.cliName()) &&
+                           level.get(0).ttftP90() > kneeTtftSeconds) {
                     afterKnee = 0;
+                    knee = load;
+                }
+                if (afterKnee >= BEYOND_KNEE && (!workload.sweepToTwiceKnee() || load >= 2 * knee)) {
+                    break;
                 }
             }
         }
@@ -89,6 +96,9 @@ final class LoadSweep {
         final List<RunResult> level = new ArrayList<>();
         for (Policy policy : policies) {
             final RunResult r = runner.run(workload, plan, policy, load);
+            if (r == null) {
+                continue;
+            }
             if (progress != null) {
                 progress.printf(Locale.ROOT, "%-13s load %6s  %-14s  TTFT p90 %8.3f s  hit %5.1f%%  out %8.0f tok/s" +
                                              "  (%.1f s)%n", workload.name(), TextReport.load(load), policy,

@@ -32,6 +32,11 @@ public record LowSharingWorkload(int inputTokens, int outputTokens) implements W
     }
 
     @Override
+    public LowSharingWorkload withOutputTokens(int outputTokens) {
+        return new LowSharingWorkload(inputTokens, outputTokens);
+    }
+
+    @Override
     public String name() {
         return NAME;
     }

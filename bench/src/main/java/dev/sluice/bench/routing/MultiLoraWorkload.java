@@ -42,6 +42,11 @@ public record MultiLoraWorkload(int adapters, double zipf, int maxLoras, int sys
     }
 
     @Override
+    public MultiLoraWorkload withOutputTokens(int outputTokens) {
+        return new MultiLoraWorkload(adapters, zipf, maxLoras, systemTokens, questionTokens, outputTokens);
+    }
+
+    @Override
     public String name() {
         return NAME;
     }
@@ -109,11 +114,11 @@ public record MultiLoraWorkload(int adapters, double zipf, int maxLoras, int sys
 
     @Override
     public double firstLoad() {
-        return 5;
+        return 2;
     }
 
     @Override
     public double loadStep() {
-        return 5;
+        return 2;
     }
 }

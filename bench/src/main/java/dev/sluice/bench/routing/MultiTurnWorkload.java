@@ -48,6 +48,11 @@ public record MultiTurnWorkload(int users, int rounds, int systemTokens, int his
     }
 
     @Override
+    public MultiTurnWorkload withOutputTokens(int outputTokens) {
+        return new MultiTurnWorkload(users, rounds, systemTokens, historyTokens, questionTokens, outputTokens);
+    }
+
+    @Override
     public String name() {
         return NAME;
     }
@@ -92,11 +97,11 @@ public record MultiTurnWorkload(int users, int rounds, int systemTokens, int his
 
     @Override
     public double firstLoad() {
-        return 5;
+        return 10;
     }
 
     @Override
     public double loadStep() {
-        return 5;
+        return 10;
     }
 }

@@ -45,6 +45,11 @@ public record SharedPrefixWorkload(int groups, int promptsPerGroup, int systemTo
     }
 
     @Override
+    public SharedPrefixWorkload withOutputTokens(int outputTokens) {
+        return new SharedPrefixWorkload(groups, promptsPerGroup, systemTokens, questionTokens, outputTokens);
+    }
+
+    @Override
     public String name() {
         return NAME;
     }
@@ -78,11 +83,16 @@ public record SharedPrefixWorkload(int groups, int promptsPerGroup, int systemTo
 
     @Override
     public double firstLoad() {
-        return 1;
+        return 2;
     }
 
     @Override
     public double loadStep() {
-        return 1;
+        return 2;
+    }
+
+    @Override
+    public boolean sweepToTwiceKnee() {
+        return true;
     }
 }

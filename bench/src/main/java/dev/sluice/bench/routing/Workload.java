@@ -30,9 +30,20 @@ public interface Workload {
         return 1;
     }
 
+    /** Returns this workload with every request generating {@code outputTokens} tokens. */
+    Workload withOutputTokens(int outputTokens);
+
     /** Returns the first offered load of an automatic sweep, in requests per second. */
     double firstLoad();
 
     /** Returns the step between the offered loads of an automatic sweep, in requests per second. */
     double loadStep();
+
+    /**
+     * Returns whether an automatic sweep goes on to twice round-robin's knee, for goals that compare capacities
+     * (see {@link Goals}). Default: no, two levels past the knee are enough.
+     */
+    default boolean sweepToTwiceKnee() {
+        return false;
+    }
 }
