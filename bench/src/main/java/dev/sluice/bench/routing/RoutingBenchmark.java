@@ -89,6 +89,23 @@ public final class RoutingBenchmark implements Callable<Integer> {
             description = "TTFT p90 that marks a policy's knee (default: ${DEFAULT-VALUE}).")
     double kneeTtft;
 
+    @Option(names = "--time-compression", defaultValue = "2",
+            description = "Live: how much faster than real time the simulators run (default: ${DEFAULT-VALUE}).")
+    double timeCompression;
+
+    @Option(names = "--live-seconds", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Live: real seconds of offered load per run (default: ${DEFAULT-VALUE}).")
+    double liveSeconds;
+
+    @Option(names = "--live-max-requests", defaultValue = "3000",
+            description = "Live: most requests per run (default: ${DEFAULT-VALUE}).")
+    int liveMaxRequests;
+
+    @Option(names = "--live-output-tokens", defaultValue = "100",
+            description = "Live: output tokens per request, shorter than in DES to keep the SSE event rate within "
+                    + "what one machine relays; 0 keeps the workload's (default: ${DEFAULT-VALUE}).")
+    int liveOutputTokens;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON to FILE.")
     Path json;
 
@@ -107,6 +124,112 @@ public final class RoutingBenchmark implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new RoutingBenchmark(args)).execute(args));
+    }
+
+    /**
+     * Live mode: per workload, at the given loads or at round-robin's DES knee, each policy behind the real gateway,
+     * then the same loads in DES with the gateway's staleness in engine time, and the rankings compared.
+     */
+    private int live(List<Workload> ws, List<Policy> ps, List<Double> levels, SimulatorProfile sp,
+                     PrintStream progress) throws IOException {
+        if (!(timeCompression >= 1) || !(liveSeconds > 0) || liveMaxRequests < 2 || liveOutputTokens < 0) {
+            System.err.println("sluice bench routing: need --time-compression >= 1, --live-seconds > 0, " +
+                               "--live-max-requests >= 2, --live-output-tokens >= 0");
+            return 2;
+        }
+        // The gateway scrapes every 50 ms of real time and calls 200 ms stale, which is timeCompression times
+        // more in engine time: the DES comparison runs with the same staleness.
+        final DesRunner.Settings des = new DesRunner.Settings(
+                pods, sp, seed, warmup, Duration.ofMillis(Math.round(50 * timeCompression)),
+                Duration.ofMillis(Math.round(200 * timeCompression)));
+        final LiveRunner runner = new LiveRunner(new LiveRunner.Settings(
+                pods, sp, timeCompression, liveMaxRequests, seed, warmup, Duration.ofSeconds(120)));
+        final List<WorkloadResults> liveResults = new ArrayList<>();
+        final List<WorkloadResults> desResults = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+        final List<Goal> goals = new ArrayList<>();
+        for (Workload w0 : ws) {
+            final Workload w = liveOutputTokens > 0 ? w0.withOutputTokens(liveOutputTokens) : w0;
+            List<Double> loadsHere = levels;
+            if (loadsHere.isEmpty()) {
+                final WorkloadResults rr = new LoadSweep((x, plan, p, load) -> DesRunner.run(x, plan, p, load, des),
+                                                         requests, minDuration, seed, kneeTtft, maxLevels, null)
+                        .run(w, List.of(Policy.ROUND_ROBIN), List.of());
+                final Double knee = rr.knee(Policy.ROUND_ROBIN.cliName());
+                final double load = knee != null ? knee : rr.loads().get(rr.loads().size() - 1);
+                notes.add(w.name() + ": live load " + TextReport.load(load) + " req/s, round-robin's DES " +
+                          (knee != null ? "knee" : "highest load (no knee)"));
+                loadsHere = List.of(load);
+            }
+            // Live runs offer each load for --live-seconds of real time: load × compression × seconds requests.
+            final LoadSweep liveSweep = new LoadSweep((x, plan, p, load) -> {
+                try {
+                    return runner.run(x, plan, p, load);
+                } catch (LiveRunner.NotWiredException e) {
+                    final String note = x.name() + ": " + p + " not run live: " + e.getMessage();
+                    if (!notes.contains(note)) {
+                        notes.add(note);
+                    }
+                    return null;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }, 2, liveSeconds * timeCompression, seed, kneeTtft, maxLevels, progress);
+            WorkloadResults live = liveSweep.run(w, ps, loadsHere);
+            if (live.runs().isEmpty()) {
+                // No requested policy runs behind this gateway: measure the picker it does use, so live mode
+                // still checks the harness end to end and gives one live figure per load.
+                final List<RunResult> runs = new ArrayList<>();
+                for (double load : loadsHere) {
+                    try {
+                        final int n = (int) Math.ceil(load * liveSeconds * timeCompression);
+                        final RunResult r = runner.run(w, w.plan(Math.max(2, n), load, seed), null, load);
+                        notes.add(w.name() + ": ran the gateway's own picker instead (" + r.policy() + ')');
+                        runs.add(r);
+                    } catch (LiveRunner.NotWiredException e) {
+                        throw new IllegalStateException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted", e);
+                    }
+                }
+                live = new WorkloadResults(w.name(), w.shape(), runs, kneeTtft);
+            }
+            final WorkloadResults same = new LoadSweep((x, plan, p, load) -> DesRunner.run(x, plan, p, load, des),
+                                                       requests, minDuration, seed, kneeTtft, maxLevels, null)
+                    .run(w, ps, loadsHere);
+            liveResults.add(live);
+            desResults.add(same);
+            goals.add(Goals.rankingAgreement(live, same));
+        }
+        goals.addAll(0, Goals.evaluate(liveResults));
+        System.out.println("Sluice routing benchmark: mode live, " + pods + " simulator servers of " + sp.name() +
+                           " at " + TextReport.load(timeCompression) + "x time compression behind the gateway on " +
+                           "loopback; " + TextReport.load(liveSeconds) + " s of load per run (at most " +
+                           liveMaxRequests + " requests, first " + Math.round(100 * warmup) + "% warm-up)" +
+                           (liveOutputTokens > 0 ? ", " + liveOutputTokens + " output tokens" : "") +
+                           ". Times are engine time.");
+        notes.forEach(n -> System.out.println("note: " + n));
+        System.out.println();
+        for (WorkloadResults r : liveResults) {
+            System.out.print(TextReport.table(r));
+            System.out.println();
+        }
+        System.out.println("DES at the same loads (scrape interval " + des.scrapeInterval().toMillis() +
+                           " ms of engine time, as the gateway's 50 ms at this compression):");
+        for (WorkloadResults r : desResults) {
+            System.out.print(TextReport.table(r));
+            System.out.println();
+        }
+        System.out.print(TextReport.goals(goals));
+        if (json != null) {
+            Files.writeString(json, JsonResults.render("live", arguments, liveResults, goals));
+        }
+        if (chart != null) {
+            Files.writeString(chart, SvgChart.render(liveResults));
+        }
+        return 0;
     }
 
     @Override
@@ -157,8 +280,7 @@ public final class RoutingBenchmark implements Callable<Integer> {
                 results.add(sweep.run(w, ps, levels));
             }
         } else {
-            System.err.println("sluice bench routing: live mode is not implemented yet");
-            return 2;
+            return live(ws, ps, levels, sp, progress);
         }
         final List<Goal> goals = Goals.evaluate(results);
         System.out.println("Sluice routing benchmark: mode " + mode + ", " + pods + " pods of " + sp.name() +
