@@ -35,7 +35,8 @@ public final class RoutingBenchmark implements Callable<Integer> {
 
     @Option(names = "--workloads", split = ",", paramLabel = "NAME[,NAME...]",
             defaultValue = "shared-prefix,low-sharing,multi-turn,multi-lora",
-            description = "Workloads to run (default: ${DEFAULT-VALUE}).")
+            description = "Workloads to run (default: ${DEFAULT-VALUE}); also hot-prefix (two prefixes, each half the "
+                    + "traffic).")
     List<String> workloads;
 
     @Option(names = "--policies", split = ",", paramLabel = "NAME[,NAME...]",

@@ -13,6 +13,9 @@ public final class Workloads {
     public static final List<String> NAMES = List.of(SharedPrefixWorkload.NAME, LowSharingWorkload.NAME,
                                                      MultiTurnWorkload.NAME, MultiLoraWorkload.NAME);
 
+    /** Workloads that run only when asked for. */
+    public static final List<String> EXTRA = List.of(HotPrefixWorkload.NAME);
+
     private Workloads() {}
 
     /**
@@ -30,8 +33,10 @@ public final class Workloads {
             case LowSharingWorkload.NAME -> LowSharingWorkload.DEFAULT.scaled(scale);
             case MultiTurnWorkload.NAME -> MultiTurnWorkload.DEFAULT.scaled(scale);
             case MultiLoraWorkload.NAME -> MultiLoraWorkload.DEFAULT.scaled(scale);
+            case HotPrefixWorkload.NAME -> HotPrefixWorkload.DEFAULT.scaled(scale);
             default -> throw new IllegalArgumentException("workload: " + name + " (expected: one of " +
-                                                          String.join(", ", NAMES) + ')');
+                                                          String.join(", ", NAMES) + ", " +
+                                                          String.join(", ", EXTRA) + ')');
         };
     }
 

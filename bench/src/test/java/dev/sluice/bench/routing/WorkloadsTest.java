@@ -163,6 +163,10 @@ class WorkloadsTest {
         for (String name : Workloads.NAMES) {
             assertThat(Workloads.byName(name, 1).name()).isEqualTo(name);
         }
+        final Workload hot = Workloads.byName(HotPrefixWorkload.NAME, 1);
+        assertThat(hot.name()).isEqualTo("hot-prefix");
+        assertThat(hot.plan(400, 4, 1).stream().map(r -> r.segments().get(0).text()).distinct()).hasSize(2);
+        assertThat(hot.withOutputTokens(7).plan(2, 1, 1).get(0).outputTokens()).isEqualTo(7);
         assertThatThrownBy(() -> Workloads.byName("nope", 1)).hasMessageContaining("expected: one of");
         assertThatThrownBy(() -> Workloads.byName(SharedPrefixWorkload.NAME, 0)).isInstanceOf(
                 IllegalArgumentException.class);
