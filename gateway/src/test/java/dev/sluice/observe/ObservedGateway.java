@@ -38,6 +38,11 @@ final class ObservedGateway implements AutoCloseable {
 
     static ObservedGateway start(Path dir, String yaml, ExtensionRegistry registry, ObserveOptions options)
             throws Exception {
+        return TestGateway.retryingBind(() -> startOnce(dir, yaml, registry, options));
+    }
+
+    private static ObservedGateway startOnce(Path dir, String yaml, ExtensionRegistry registry,
+                                             ObserveOptions options) throws Exception {
         final Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, yaml.replace("${PORT}", String.valueOf(TestGateway.freePort())));
         final ConcurrentLinkedQueue<ExchangeRecord> records = new ConcurrentLinkedQueue<>();

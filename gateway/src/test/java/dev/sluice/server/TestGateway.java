@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import com.linecorp.armeria.client.WebClient;
@@ -88,6 +89,27 @@ public final class TestGateway implements AutoCloseable {
 
     /** Starts a gateway on {@code yaml} (with {@code ${PORT}} filled in) written to {@code dir}/gateway.yaml. */
     public static TestGateway start(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
+        return retryingBind(() -> startOnce(dir, yaml, registry));
+    }
+
+    /**
+     * Runs {@code start} again when it fails to bind: a free port found by {@link #freePort()} can be taken before
+     * the gateway binds it (its own simulators bind ephemeral ports first).
+     */
+    public static <T> T retryingBind(java.util.concurrent.Callable<T> start) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.call();
+            } catch (CompletionException e) {
+                if (attempt == 5 || !(e.getCause() instanceof java.net.BindException ||
+                                      String.valueOf(e.getMessage()).contains("Address already in use"))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static TestGateway startOnce(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
         final Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, yaml.replace("${PORT}", String.valueOf(freePort())));
         final ConcurrentLinkedQueue<ExchangeRecord> records = new ConcurrentLinkedQueue<>();
