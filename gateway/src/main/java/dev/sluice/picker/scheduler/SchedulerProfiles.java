@@ -15,18 +15,24 @@ import java.util.List;
  * picker, no filters. Stale endpoints read as saturated, as everywhere in Sluice.
  *
  * <h2>{@value #SLUICE_DEFAULT}</h2>
- * Prefix affinity that yields to load, fed by load estimates that include this gateway's own requests since the last
- * scrape:
+ * Prefix affinity held against relative load, fed by load estimates that include this gateway's own requests since
+ * the last scrape:
  * <ul>
- *   <li>{@link LoadAwarePrefixScorer} 3 (affinity fades to nothing at {@value #STICKY_QUEUE_LIMIT} waiting
- *       requests, so a hot prefix spills over instead of piling onto one endpoint);</li>
- *   <li>{@link QueueScorer} 2 and {@link KvCacheScorer} 1 on estimated values;</li>
- *   <li>{@link InFlightScorer} 1 on this gateway's in-flight requests, exact and current, which spreads a burst that
- *       arrives within one scrape interval and prefers endpoints this gateway has not just loaded;</li>
+ *   <li>{@link PrefixCacheScorer} 3: the predicted share of the prompt an endpoint caches;</li>
+ *   <li>{@link QueueScorer} 1.5 and {@link KvCacheScorer} 3 on estimated values. A fully matched prefix therefore
+ *       stays put however the queues differ (the queue score is relative: one request more than the others already
+ *       costs all 1.5) and spills over once its endpoint is also more than half a KV cache fuller than another,
+ *       which is what a hot prefix does to it; under a uniform overload the caches fill alike and nothing spills,
+ *       so prefixes are not duplicated when memory is scarcest;</li>
  *   <li>{@link LoraAffinityScorer} 1 (neutral for base-model requests);</li>
  *   <li>64-character blocks as GIE, but up to 1,024 of them (16K tokens), so long shared prompts are told apart
  *       deeper; prefixes are recorded tail first so the index evicts chain ends first (see {@link PrefixIndex}).</li>
  * </ul>
+ * Chosen with the routing benchmark ({@code ./sluice bench routing}, bench/README.md): the earlier default
+ * ({@link LoadAwarePrefixScorer} 3 fading at {@value #STICKY_QUEUE_LIMIT} waiting, queue 2, KV 1, in-flight 1)
+ * spilled prefixes on a one-request queue difference (5 points below the oracle's hit rate at round-robin's knee) and
+ * collapsed past 16 req/s on the shared-prefix workload (TTFT p90 190 s at 20 req/s, against 0.08 s now), where its
+ * fading affinity turned into cache thrash.
  *
  * <h2>Baselines</h2>
  * {@value #LEAST_QUEUE}: {@link QueueScorer} on estimated queues alone ("load only"); {@value #ROUND_ROBIN} and
@@ -49,7 +55,7 @@ public final class SchedulerProfiles {
     /** Endpoints at random. */
     public static final String RANDOM = "random";
 
-    /** The waiting requests at which {@value #SLUICE_DEFAULT}'s prefix affinity is gone. */
+    /** The waiting requests at which the earlier {@value #SLUICE_DEFAULT}'s load-aware prefix affinity was gone. */
     public static final double STICKY_QUEUE_LIMIT = 8;
 
     /** The most 64-character blocks {@value #SLUICE_DEFAULT} hashes from one prompt. */
@@ -103,10 +109,9 @@ public final class SchedulerProfiles {
     public static SchedulerProfile sluiceDefault(BlockHasher hasher) {
         return SchedulerProfile.builder(SLUICE_DEFAULT)
                                .hasher(hasher)
-                               .scorer(new LoadAwarePrefixScorer(STICKY_QUEUE_LIMIT), 3)
-                               .scorer(new QueueScorer(true), 2)
-                               .scorer(new KvCacheScorer(true), 1)
-                               .scorer(new InFlightScorer(false), 1)
+                               .scorer(new PrefixCacheScorer(), 3)
+                               .scorer(new QueueScorer(true), 1.5)
+                               .scorer(new KvCacheScorer(true), 3)
                                .scorer(new LoraAffinityScorer(), 1)
                                .picker(new MaxScorePicker())
                                .build();

@@ -62,7 +62,7 @@ class SchedulerTest {
     }
 
     @Test
-    void loadAwareAffinitySpillsOverFromAQueuedEndpoint() {
+    void aCachedPrefixSpillsOverOnlyFromAnEndpointFullerInQueueAndMemory() {
         final TestLoads loads = idle();
         final Scheduler s = scheduler("sluice-default", loads);
         final String system = BlockHasherTest.text(4000, 's');
@@ -70,10 +70,23 @@ class SchedulerTest {
         final Endpoint sticky = first.endpoints().get(0);
         first.sentTo(sticky);
         assertThat(s.schedule(request(system + "?"), POOL).hitRatio()).isEqualTo(1);
+        // A longer queue alone does not move a cached prefix: recomputing it elsewhere costs more.
         loads.put(fresh(sticky, 12, 0.5));
+        assertThat(s.pick(request(system + "?"), POOL).get(0)).isEqualTo(sticky);
+        // A queue and a nearly full KV cache, next to idle endpoints, is a hot prefix: it spills over.
+        loads.put(fresh(sticky, 12, 0.95));
         final Schedule spilled = s.schedule(request(system + "?"), POOL);
         assertThat(spilled.endpoints().get(0)).isNotEqualTo(sticky);
         assertThat(spilled.matchedBlocks(sticky)).isEqualTo(62);
+        // The load-aware prefix scorer, as the earlier default used it, yields to the queue alone.
+        final SchedulerProfile fading = SchedulerProfile.builder("fading")
+                .scorer(new LoadAwarePrefixScorer(SchedulerProfiles.STICKY_QUEUE_LIMIT), 3)
+                .scorer(new QueueScorer(true), 2)
+                .build();
+        final Scheduler f = new Scheduler(fading, loads, new PrefixIndex(), new SplittableRandom(1));
+        f.schedule(request(system), POOL).sentTo(sticky);
+        loads.put(fresh(sticky, 12, 0.5));
+        assertThat(f.pick(request(system + "?"), POOL).get(0)).isNotEqualTo(sticky);
         // GIE's default stays: its queue score is relative and prefix weighs more.
         final Scheduler gie = scheduler("gie-default", loads);
         gie.schedule(request(system), POOL).sentTo(sticky);
