@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,6 +28,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.RequestTimeoutException;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
@@ -114,6 +117,7 @@ public final class GatewayServer implements AutoCloseable {
         private ExchangeListener listener = ExchangeListener.NOOP;
         private ObserveOptions observe = new ObserveOptions();
         private @Nullable Path watch;
+        private final Map<String, HttpService> adminServices = new LinkedHashMap<>();
 
         /** Sets the admin listener's address and port (0 picks a free port). */
         public Options admin(String address, int port) {
@@ -137,6 +141,18 @@ public final class GatewayServer implements AutoCloseable {
         /** Sets the metric names, access log default and tracing. */
         public Options observe(ObserveOptions observe) {
             this.observe = requireNonNull(observe, "observe");
+            return this;
+        }
+
+        /**
+         * Serves {@code service} on the admin listener under {@code pathPrefix} (for example the admin REST API or
+         * the sanitize API); the service does its own authorization.
+         */
+        public Options adminService(String pathPrefix, HttpService service) {
+            if (adminServices.putIfAbsent(requireNonNull(pathPrefix, "pathPrefix"),
+                                          requireNonNull(service, "service")) != null) {
+                throw new IllegalArgumentException("admin path already served: " + pathPrefix);
+            }
             return this;
         }
 
@@ -328,7 +344,9 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private Server adminServer(Options options) {
-        return Server.builder()
+        final ServerBuilder builder = Server.builder();
+        options.adminServices.forEach(builder::serviceUnder);
+        return builder
                      .port(new ServerPort(new InetSocketAddress(options.adminAddress, options.adminPort),
                                           SessionProtocol.HTTP))
                      .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
@@ -90,6 +91,18 @@ class ListenersTest {
             final AggregatedHttpResponse r = post(client);
             assertThat(r.status()).isEqualTo(HttpStatus.OK);
             assertThat(r.contentUtf8()).contains("text_completion");
+        }
+    }
+
+    @Test
+    void adminServicesAreMountedUnderTheirPrefix() throws Exception {
+        try (TestGateway gw = TestGateway.start(
+                dir, TestGateway.TWO_POOLS, new ExtensionRegistry(),
+                o -> o.adminService("/admin/things", (ctx, req) -> HttpResponse.of("served " + ctx.path())))) {
+            final WebClient admin = WebClient.of("http://127.0.0.1:" + gw.server().adminPort());
+            assertThat(admin.get("/admin/things/a").aggregate().join().contentUtf8()).isEqualTo("served /admin/things/a");
+            assertThat(admin.get("/admin/other").aggregate().join().status()).isEqualTo(HttpStatus.NOT_FOUND);
+            assertThat(admin.get("/healthz").aggregate().join().status()).isEqualTo(HttpStatus.OK);
         }
     }
 }

@@ -89,7 +89,13 @@ public final class TestGateway implements AutoCloseable {
 
     /** Starts a gateway on {@code yaml} (with {@code ${PORT}} filled in) written to {@code dir}/gateway.yaml. */
     public static TestGateway start(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
-        return retryingBind(() -> startOnce(dir, yaml, registry));
+        return start(dir, yaml, registry, options -> {});
+    }
+
+    /** Starts a gateway as {@link #start(Path, String, ExtensionRegistry)} does, with more options set by {@code more}. */
+    public static TestGateway start(Path dir, String yaml, ExtensionRegistry registry,
+                                    java.util.function.Consumer<GatewayServer.Options> more) throws Exception {
+        return retryingBind(() -> startOnce(dir, yaml, registry, more));
     }
 
     /**
@@ -109,19 +115,22 @@ public final class TestGateway implements AutoCloseable {
         }
     }
 
-    private static TestGateway startOnce(Path dir, String yaml, ExtensionRegistry registry) throws Exception {
+    private static TestGateway startOnce(Path dir, String yaml, ExtensionRegistry registry,
+                                         java.util.function.Consumer<GatewayServer.Options> more) throws Exception {
         final Path file = dir.resolve("gateway.yaml");
         Files.writeString(file, yaml.replace("${PORT}", String.valueOf(freePort())));
         final ConcurrentLinkedQueue<ExchangeRecord> records = new ConcurrentLinkedQueue<>();
-        final GatewayServer server = GatewayServer.start(
-                ConfigLoader.load(file, GatewayServer.knownServices(registry)),
+        final GatewayServer.Options options =
                 new GatewayServer.Options().admin("127.0.0.1", 0).registry(registry).watch(file)
                                            .listener(new ExchangeListener() {
                                                @Override
                                                public void onComplete(ExchangeRecord record) {
                                                    records.add(record);
                                                }
-                                           }));
+                                           });
+        more.accept(options);
+        final GatewayServer server =
+                GatewayServer.start(ConfigLoader.load(file, GatewayServer.knownServices(registry)), options);
         return new TestGateway(server, dir, records);
     }
 
