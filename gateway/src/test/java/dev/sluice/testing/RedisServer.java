@@ -2,7 +2,6 @@ package dev.sluice.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -58,7 +57,9 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
         final Path log = dir.resolve("redis-" + port + ".log");
         final List<String> cmd = new ArrayList<>(List.of(
                 binary.toString(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "yes"));
+                "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no", "--protected-mode", "yes",
+                // DEBUG SLEEP stands in for a stalled server in the timeout test.
+                "--enable-debug-command", "local"));
         try {
             process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
@@ -123,41 +124,141 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback, A
     }
 
     /**
-     * Sends one inline command (words separated by spaces) and returns the first line of the reply, or
-     * {@code null} when the server does not answer. Bulk replies return their first payload line.
+     * Sends one inline command (words separated by spaces) and returns the reply: a status line as {@code +OK}, an
+     * error as {@code -ERR ...}, an integer as {@code :1}, a bulk string as its text, a null bulk as {@code $-1},
+     * or {@code null} when the server does not answer. Use {@link #call} for arrays.
      */
     public @Nullable String command(String inline) {
+        try {
+            final Object reply = call(inline);
+            return reply instanceof List<?> ? reply.toString() : (String) reply;
+        } catch (UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** Sends one inline command and returns the parsed reply: strings (status as {@code +..}), lists. */
+    public Object call(String inline) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-            s.setSoTimeout(2000);
-            final OutputStream out = s.getOutputStream();
-            out.write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            final String first = readLine(s.getInputStream());
-            if (first != null && first.startsWith("$") && !first.equals("$-1")) {
-                return readLine(s.getInputStream());
-            }
-            return first;
+            s.setSoTimeout(5000);
+            s.getOutputStream().write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            return read(s.getInputStream());
         } catch (IOException e) {
-            return null;
+            throw new UncheckedIOException(e);
         }
     }
 
     /** Returns the whole reply of an inline command that answers with one bulk string, such as {@code INFO}. */
     public String bulk(String inline) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
-            s.setSoTimeout(5000);
-            s.getOutputStream().write((inline + "\r\n").getBytes(StandardCharsets.UTF_8));
-            final InputStream in = s.getInputStream();
-            final String head = readLine(in);
-            if (head == null || !head.startsWith("$")) {
-                throw new IllegalStateException(inline + ": unexpected reply " + head);
+        final Object reply = call(inline);
+        if (!(reply instanceof String text) || text.startsWith("-")) {
+            throw new IllegalStateException(inline + ": unexpected reply " + reply);
+        }
+        return text;
+    }
+
+    /**
+     * Starts {@code MONITOR} on its own connection and returns it; every command the server runs is added to
+     * {@link Monitor#lines()} until it is closed.
+     */
+    public Monitor monitor() {
+        return new Monitor(port);
+    }
+
+    /** A {@code MONITOR} connection collecting what the server runs. */
+    public static final class Monitor implements AutoCloseable {
+        private final Socket socket = new Socket();
+        private final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Thread reader;
+
+        Monitor(int port) {
+            try {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+                socket.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.UTF_8));
+                final InputStream in = socket.getInputStream();
+                final String ok = readLine(in);
+                if (!"+OK".equals(ok)) {
+                    throw new IllegalStateException("MONITOR: " + ok);
+                }
+                reader = Thread.ofPlatform().daemon().name("redis-monitor").start(() -> {
+                    try {
+                        String line;
+                        while ((line = readLine(in)) != null) {
+                            lines.add(line);
+                        }
+                    } catch (IOException e) {
+                        // Closed.
+                    }
+                });
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            final byte[] body = in.readNBytes(Integer.parseInt(head.substring(1)));
-            return new String(body, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+
+        /** Returns the lines seen so far, such as {@code +1700000000.1 [0 127.0.0.1:5000] "EVALSHA" ...}. */
+        public List<String> lines() {
+            synchronized (lines) {
+                return List.copyOf(lines);
+            }
+        }
+
+        /** Returns the commands clients sent (not those scripts ran), upper-cased, in order. */
+        public List<String> clientCommands() {
+            final List<String> out = new ArrayList<>();
+            for (String l : lines()) {
+                final int close = l.indexOf(']');
+                if (close < 0 || l.contains("[0 lua]") || l.matches(".*\\[\\d+ lua\\].*")) {
+                    continue;
+                }
+                final int q = l.indexOf('"', close);
+                final int end = q < 0 ? -1 : l.indexOf('"', q + 1);
+                if (end > q) {
+                    out.add(l.substring(q + 1, end).toUpperCase(java.util.Locale.ROOT));
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+                reader.join(5000);
+            } catch (IOException e) {
+                // Closing anyway.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Object read(InputStream in) throws IOException {
+        final String head = readLine(in);
+        if (head == null || head.isEmpty()) {
+            throw new IOException("connection closed");
+        }
+        switch (head.charAt(0)) {
+            case '$' -> {
+                final int n = Integer.parseInt(head.substring(1));
+                if (n < 0) {
+                    return "$-1";
+                }
+                final byte[] body = in.readNBytes(n + 2);
+                return new String(body, 0, n, StandardCharsets.UTF_8);
+            }
+            case '*' -> {
+                final int n = Integer.parseInt(head.substring(1));
+                final List<Object> items = new ArrayList<>(Math.max(0, n));
+                for (int i = 0; i < n; i++) {
+                    items.add(read(in));
+                }
+                return items;
+            }
+            default -> {
+                return head;
+            }
         }
     }
 
