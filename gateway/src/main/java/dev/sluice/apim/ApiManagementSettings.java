@@ -93,6 +93,18 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
              Duration.ofMillis(50));
     }
 
+    /** Shows the key store URL without its parameters, which may hold a password. */
+    @Override
+    public String toString() {
+        return "ApiManagementSettings[keyHeaders=" + keyHeaders + ", defaultSecurityEnabled=" +
+               defaultSecurityEnabled + ", dataDir=" + dataDir + ", stripCredentials=" + stripCredentials +
+               ", trustClientObjective=" + trustClientObjective + ", defaultMaxTokens=" + defaultMaxTokens +
+               ", includeUsage=" + includeUsage + ", cacheSync=" + cacheSync + ", cacheSize=" + cacheSize +
+               ", keyStore=" + (keyStore == null ? null : keyStore.replaceFirst("\\?.*", "?…")) +
+               ", rateLimiter=" + (rateLimiter == null ? null : rateLimiter.replaceFirst("//[^/@]*@", "//…@")) +
+               ", rateLimiterFailure=" + rateLimiterFailure + ", rateLimiterTimeout=" + rateLimiterTimeout + ']';
+    }
+
     /** The prefix of a PostgreSQL JDBC URL. */
     public static final String POSTGRES_PREFIX = "jdbc:postgresql:";
 

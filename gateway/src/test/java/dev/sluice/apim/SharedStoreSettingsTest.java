@@ -35,6 +35,17 @@ class SharedStoreSettingsTest {
     }
 
     @Test
+    void passwordsNeverShowInTheSettingsOrErrors() {
+        final ApiManagementSettings s = ApiManagementSettings.of(Map.of(
+                "keyStore", "jdbc:postgresql://db/sluice?user=sluice&password=hunter2",
+                "rateLimiter", "redis://:hunter3@redis:6379/0"));
+        assertThat(s.toString()).contains("jdbc:postgresql://db/sluice?…").contains("redis://…@redis:6379/0")
+                                .doesNotContain("hunter2").doesNotContain("hunter3");
+        assertThatThrownBy(() -> dev.sluice.apim.limit.RedisRateLimiter.builder("redis://:hunter3@bad host:x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("hunter3");
+    }
+
+    @Test
     void badValuesAreRefusedClearly() {
         assertThatThrownBy(() -> ApiManagementSettings.of(Map.of("keyStore", "jdbc:mysql://db/sluice")))
                 .hasMessage("metadata.keyStore: jdbc:mysql://db/sluice (expected: a JDBC URL starting with " +

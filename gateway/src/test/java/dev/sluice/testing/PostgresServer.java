@@ -60,12 +60,7 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
         for (int attempt = 0; attempt < 5; attempt++) {
             port = ExternalServers.freePort();
             try {
-                run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l",
-                            dir.resolve("postgres.log").toString(), "-w", "-t", "60", "-o",
-                            "-p " + port + " -k " + dir.resolve("sock") + " -c listen_addresses=127.0.0.1 " +
-                            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                            "start"), "pg_ctl start");
-                running = true;
+                pgStart();
                 return this;
             } catch (IllegalStateException e) {
                 // Most likely a port race: try another port.
@@ -73,6 +68,26 @@ public final class PostgresServer implements BeforeAllCallback, AfterAllCallback
             }
         }
         throw last;
+    }
+
+    private void pgStart() {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l",
+                    dir.resolve("postgres.log").toString(), "-w", "-t", "60", "-o",
+                    "-p " + port + " -k " + dir.resolve("sock") + " -c listen_addresses=127.0.0.1 " +
+                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                    "start"), "pg_ctl start");
+        running = true;
+    }
+
+    /**
+     * Stops the server (clients are disconnected) and starts it again on the same port, data kept. A fast, not an
+     * immediate, stop: with {@code synchronous_commit=off} the latter would lose the last commits.
+     */
+    public synchronized void restart() {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "fast", "-w", "stop"),
+            "pg_ctl stop");
+        running = false;
+        pgStart();
     }
 
     /** Returns the JDBC URL of the {@code postgres} database. */

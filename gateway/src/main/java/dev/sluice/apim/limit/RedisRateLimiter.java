@@ -497,7 +497,8 @@ public final class RedisRateLimiter implements RateLimiter {
             try {
                 this.uri = RedisURI.create(uri);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("rateLimiter: " + uri +
+                // The URI may hold a password: show it without its user info.
+                throw new IllegalArgumentException("rateLimiter: " + uri.replaceFirst("//[^/@]*@", "//") +
                                                    " (expected: a Redis URI such as redis://127.0.0.1:6379/0)", e);
             }
         }

@@ -145,6 +145,22 @@ class PostgresKeyStoreTest extends KeyStoreContractTest {
     }
 
     @Test
+    void aDatabaseRestartHealsByItself() {
+        store.createDeveloper("ada@example.com", null, null);
+        final App app = store.createApp("ada@example.com", "chatbot", List.of("free"));
+        final CreatedKey k = store.createKey(app.id(), null);
+        pg.restart();
+        // The first call after the restart may meet the dead connection; it is dropped and the next call reconnects.
+        try {
+            store.revision();
+        } catch (IllegalStateException expected) {
+            assertThat(expected).hasMessageContaining("key store jdbc:postgresql://127.0.0.1:");
+        }
+        assertThat(store.credential(ApiKeys.hash(k.secret())).orElseThrow().app().id()).isEqualTo(app.id());
+        assertThat(store.setKeyStatus(k.key().id(), ApiKey.Status.REVOKED).status()).isEqualTo(ApiKey.Status.REVOKED);
+    }
+
+    @Test
     void badUrlsAreRefusedClearly_andPasswordsNeverShown() {
         assertThatThrownBy(() -> PostgresKeyStore.open("jdbc:mysql://db/sluice", clock))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected: jdbc:postgresql://");
