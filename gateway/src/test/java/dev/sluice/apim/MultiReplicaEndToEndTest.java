@@ -90,7 +90,7 @@ class MultiReplicaEndToEndTest {
                         rateLimiter: "%s"
                         rateLimiterFailure: closed
                         # Generous: two gateways, their simulators and 200 concurrent requests share two cores.
-                        rateLimiterTimeout: 2s
+                        rateLimiterTimeout: 5s
                         cacheSync: 250ms
                 ---
                 apiVersion: sluice.dev/v1alpha1
