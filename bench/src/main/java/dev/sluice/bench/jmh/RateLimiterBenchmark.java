@@ -60,13 +60,13 @@ public class RateLimiterBenchmark {
 
     private Process redis;
     private Path redisDir;
+    private int port;
     private RateLimiter limiter;
     private AdmissionRequest request;
 
     @Setup
     public void setUp() throws Exception {
         if ("redis".equals(backend)) {
-            final int port;
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
             }
@@ -110,10 +110,31 @@ public class RateLimiterBenchmark {
     public void tearDown() throws Exception {
         limiter.close();
         if (redis != null) {
+            // Redis's own time per script call, to tell the script's cost from the round trip's.
+            System.out.println("\nredis-server " + commandStats(port, "cmdstat_evalsha"));
             redis.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             try (var files = Files.walk(redisDir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    private static String commandStats(int port, String prefix) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            s.getOutputStream().write("INFO commandstats\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            final java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+                if (line.isEmpty()) {
+                    break;
+                }
+            }
+            return prefix + ": (none)";
         }
     }
 
