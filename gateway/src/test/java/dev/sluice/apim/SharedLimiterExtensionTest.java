@@ -19,7 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.linecorp.armeria.common.HttpData;
 
-import dev.sluice.apim.limit.LimiterMetrics;
 import dev.sluice.apim.store.InMemoryKeyStore;
 import dev.sluice.config.Resources.ExtensionSpec;
 import dev.sluice.extension.Extension;

@@ -1,6 +1,7 @@
 package dev.sluice.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,6 +27,14 @@ class TestServersTest {
             assertThat(redis.command("GET k")).isEqualTo("$-1");
             assertThat(redis.bulk("INFO server")).contains("tcp_port:" + port);
         }
+    }
+
+    @Test
+    void aMissingBinaryFailsWithWhatToInstall() {
+        assertThatThrownBy(() -> ExternalServers.onPath("sluice-no-such-server", "sluice-no-such-package"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("sluice-no-such-server not found: these tests start their own server on a loopback " +
+                            "port; install it with `apt-get install -y sluice-no-such-package` (.ci/run does)");
     }
 
     @Test

@@ -82,6 +82,9 @@ public final class RedisRateLimiter implements RateLimiter {
     /** Between two attempts of a first connection that failed. */
     private static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
+    /** One more slot than a rolling window has buckets, as {@link InMemoryRateLimiter} keeps. */
+    private static final int ROLLING_SLOTS = Windows.ROLLING_BUCKETS + 1;
+
     static final String SCRIPT = loadScript();
 
     /** What to do when Redis cannot decide in time. */
@@ -236,9 +239,6 @@ public final class RedisRateLimiter implements RateLimiter {
             return CompletableFuture.completedFuture(a);
         }).thenCompose(f -> f);
     }
-
-    /** One more slot than a rolling window has buckets, as {@link InMemoryRateLimiter} keeps. */
-    private static final int ROLLING_SLOTS = Windows.ROLLING_BUCKETS + 1;
 
     private Admission admission(AdmissionRequest request, long[] windows, long nowMillis, List<Object> reply) {
         final boolean allowed = number(reply.get(0)) == 1;
