@@ -14,12 +14,17 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.limit.InMemoryRateLimiter;
+import dev.sluice.apim.limit.LimiterMetrics;
 import dev.sluice.apim.limit.RateLimiter;
+import dev.sluice.apim.limit.RedisRateLimiter;
 import dev.sluice.apim.store.CredentialCache;
 import dev.sluice.apim.store.KeyStore;
+import dev.sluice.apim.store.PostgresKeyStore;
 import dev.sluice.apim.store.SqliteKeyStore;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.extension.ExtensionFactory;
+
+import io.prometheus.metrics.model.registry.MultiCollector;
 
 /**
  * The API management module of one gateway process: it builds the {@code api-management} extension for each
@@ -49,11 +54,16 @@ public final class ApiManagement implements AutoCloseable {
     private final @Nullable KeyStore fixedStore;
     private final Map<Path, KeyStore> stores = new HashMap<>();
     private final Map<Object, CredentialCache> caches = new HashMap<>();
+    private final Map<String, KeyStore> sharedStores = new HashMap<>();
+    private final Map<String, RateLimiter> sharedLimiters = new HashMap<>();
+    private final LimiterMetrics limiterMetrics = new LimiterMetrics();
+    private final boolean fixedLimiter;
     private volatile Supplier<ProductCatalog> products;
 
     private ApiManagement(Builder b) {
         clock = b.clock;
         limiter = b.limiter != null ? b.limiter : new InMemoryRateLimiter(clock);
+        fixedLimiter = b.limiter != null;
         estimator = b.estimator;
         usageListener = b.usageListener;
         fixedStore = b.store;
@@ -89,6 +99,29 @@ public final class ApiManagement implements AutoCloseable {
         return limiter;
     }
 
+    /**
+     * Returns the limiter for {@code settings}: the builder's if one was set, else the in-process one, or a Redis one
+     * per {@code rateLimiter} URI, failure mode and timeout, created on first use and kept across reloads.
+     */
+    synchronized RateLimiter limiter(ApiManagementSettings settings) {
+        if (fixedLimiter || settings.rateLimiter() == null) {
+            return limiter;
+        }
+        final String id = settings.rateLimiter() + '|' + settings.rateLimiterFailure() + '|' +
+                          settings.rateLimiterTimeout();
+        return sharedLimiters.computeIfAbsent(id, k -> RedisRateLimiter.builder(settings.rateLimiter())
+                .clock(clock).failureMode(settings.rateLimiterFailure()).timeout(settings.rateLimiterTimeout())
+                .metrics(limiterMetrics).build());
+    }
+
+    /**
+     * Returns the metrics of the shared limiters ({@code sluice_apim_limiter_*}), to register with the gateway's
+     * registry (see {@code ObserveOptions.collector}).
+     */
+    public MultiCollector metrics() {
+        return limiterMetrics;
+    }
+
     TokenEstimator estimator() {
         return estimator;
     }
@@ -103,11 +136,19 @@ public final class ApiManagement implements AutoCloseable {
 
     /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */
     synchronized CredentialCache credentials(ApiManagementSettings settings) {
-        final Object id = fixedStore != null ? fixedStore : settings.dataDir().toAbsolutePath().normalize();
+        final String url = settings.keyStore();
+        final Object id = fixedStore != null ? fixedStore
+                                             : url != null ? url : settings.dataDir().toAbsolutePath().normalize();
         CredentialCache cache = caches.get(id);
         if (cache == null) {
-            final KeyStore store = fixedStore != null ? fixedStore : stores.computeIfAbsent(
-                    (Path) id, dir -> SqliteKeyStore.open(dir, clock));
+            final KeyStore store;
+            if (fixedStore != null) {
+                store = fixedStore;
+            } else if (url != null) {
+                store = sharedStores.computeIfAbsent(url, u -> PostgresKeyStore.open(u, clock));
+            } else {
+                store = stores.computeIfAbsent((Path) id, dir -> SqliteKeyStore.open(dir, clock));
+            }
             cache = new CredentialCache(store, clock, settings.cacheSize(), settings.cacheSync());
             caches.put(id, cache);
         }
@@ -134,6 +175,22 @@ public final class ApiManagement implements AutoCloseable {
             }
         }
         stores.clear();
+        for (KeyStore s : sharedStores.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        sharedStores.clear();
+        for (RateLimiter l : sharedLimiters.values()) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        sharedLimiters.clear();
         limiter.close();
         if (!failures.isEmpty()) {
             final IllegalStateException e = new IllegalStateException("closing API management failed");

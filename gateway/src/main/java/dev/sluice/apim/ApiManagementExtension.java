@@ -29,6 +29,7 @@ import dev.sluice.apim.limit.RateLimiter.AdmissionRequest;
 import dev.sluice.apim.limit.RateLimiter.Charge;
 import dev.sluice.apim.limit.RateLimiter.Reservation;
 import dev.sluice.apim.limit.RateLimiter.SpikeCheck;
+import dev.sluice.apim.limit.RateLimiterUnavailableException;
 import dev.sluice.apim.limit.Quota;
 import dev.sluice.apim.store.CredentialCache;
 import dev.sluice.config.Resources.ExtensionSpec;
@@ -83,6 +84,7 @@ final class ApiManagementExtension implements Extension {
 
     private final ApiManagement apim;
     private final ApiManagementSettings settings;
+    private final RateLimiter limiter;
     private final CredentialCache credentials;
     private final boolean settles;
     private final String stateKey;
@@ -96,6 +98,7 @@ final class ApiManagementExtension implements Extension {
                                                "headers and token accounting)");
         }
         this.apim = apim;
+        limiter = apim.limiter(settings);
         this.settings = settings;
         credentials = apim.credentials(settings);
         settles = spec.supportedEvents().contains(ExtensionEvent.RESPONSE_BODY.configName());
@@ -227,7 +230,7 @@ final class ApiManagementExtension implements Extension {
         if (charges.isEmpty() && spike == null) {
             return done(admitted(call, flow, chosen, null, body, req, input));
         }
-        return apim.limiter().admit(new AdmissionRequest(spike, charges)).thenApply(a -> {
+        return limiter.admit(new AdmissionRequest(spike, charges)).thenApply(a -> {
             if (a.allowed()) {
                 return admitted(call, flow, chosen, a, body, req, input);
             }
@@ -244,7 +247,17 @@ final class ApiManagementExtension implements Extension {
                     RateLimitHeaders.of(a.quotas(), apim.clock().instant()));
             headers.put("retry-after", String.valueOf(Math.max(1, (v.retryAfter().toMillis() + 999) / 1000)));
             return faultResult(call, fault, c, headers);
-        });
+        }).exceptionally(e -> limiterFailed(call, c, e));
+    }
+
+    /** A shared limiter failing closed answers 503; any other failure goes on to the chain's failOpen handling. */
+    private ExtensionResult limiterFailed(ExtensionCall call, Credential c, Throwable e) {
+        final Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                ? e.getCause() : e;
+        if (cause instanceof RateLimiterUnavailableException) {
+            return faultResult(call, ApigeeFault.quotaStoreUnavailable(), c, Map.of("retry-after", "1"));
+        }
+        throw e instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(cause);
     }
 
     private long outputReservation(@Nullable OpenAiRequest req, ApiProduct product, String path) {
@@ -268,7 +281,7 @@ final class ApiManagementExtension implements Extension {
             final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
                     call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
                     req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
-            final Settlement s = new Settlement(apim.limiter(), reservation, input, listener, template);
+            final Settlement s = new Settlement(limiter, reservation, input, listener, template);
             flow.settlement = s;
             if (settles) {
                 // The Cleaner must not reach `call` through its action, or the call could never be collected.

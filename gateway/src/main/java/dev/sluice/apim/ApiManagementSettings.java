@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.apim.limit.RedisRateLimiter;
+
 /**
  * The {@code api-management} extension's settings, read from its {@code metadata}:
  *
@@ -39,15 +41,27 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code cacheSync}</td><td>{@code 1s}</td><td>how often key changes from other processes are picked
  *       up</td></tr>
  *   <tr><td>{@code cacheSize}</td><td>{@code 100000}</td><td>credentials kept in memory</td></tr>
+ *   <tr><td>{@code keyStore}</td><td>(none: SQLite in {@code dataDir})</td><td>a PostgreSQL JDBC URL
+ *       ({@code jdbc:postgresql://host:5432/db?user=…}) for a key store shared by several replicas</td></tr>
+ *   <tr><td>{@code rateLimiter}</td><td>{@code memory}</td><td>where counters live: {@code memory} (this process)
+ *       or a Redis URI ({@code redis://host:6379/0}, {@code rediss://…}) shared by several replicas</td></tr>
+ *   <tr><td>{@code rateLimiterFailure}</td><td>{@code open}</td><td>when Redis does not answer in time:
+ *       {@code open} admits the request uncounted, {@code closed} refuses it with a 503 fault</td></tr>
+ *   <tr><td>{@code rateLimiterTimeout}</td><td>{@code 50ms}</td><td>how long one Redis decision may take</td></tr>
  * </table>
+ *
+ * <p>See {@code docs/api-management-stores.md} for running several replicas.
  */
 public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecurityEnabled, Path dataDir,
                                     boolean stripCredentials, boolean trustClientObjective, int defaultMaxTokens,
-                                    boolean includeUsage, Duration cacheSync, long cacheSize) {
+                                    boolean includeUsage, Duration cacheSync, long cacheSize,
+                                    @Nullable String keyStore, @Nullable String rateLimiter,
+                                    RedisRateLimiter.FailureMode rateLimiterFailure, Duration rateLimiterTimeout) {
 
     private static final Set<String> KEYS = Set.of("keyHeaders", "defaultSecurityEnabled", "dataDir",
                                                    "stripCredentials", "trustClientObjective", "defaultMaxTokens",
-                                                   "includeUsage", "cacheSync", "cacheSize");
+                                                   "includeUsage", "cacheSync", "cacheSize", "keyStore",
+                                                   "rateLimiter", "rateLimiterFailure", "rateLimiterTimeout");
     private static final Pattern HEADER = Pattern.compile("[a-z0-9!#$%&'*+\\-.^_`|~]+");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
@@ -55,10 +69,44 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
         keyHeaders = List.copyOf(keyHeaders);
         requireNonNull(dataDir, "dataDir");
         requireNonNull(cacheSync, "cacheSync");
+        requireNonNull(rateLimiterFailure, "rateLimiterFailure");
+        requireNonNull(rateLimiterTimeout, "rateLimiterTimeout");
         if (keyHeaders.isEmpty()) {
             throw new IllegalArgumentException("keyHeaders: (empty) (expected: at least one header name)");
         }
+        if (keyStore != null && !keyStore.startsWith(POSTGRES_PREFIX)) {
+            throw new IllegalArgumentException("metadata.keyStore: " + keyStore +
+                                               " (expected: a JDBC URL starting with " + POSTGRES_PREFIX + ")");
+        }
+        if (rateLimiter != null && !rateLimiter.startsWith("redis://") && !rateLimiter.startsWith("rediss://")) {
+            throw new IllegalArgumentException("metadata.rateLimiter: " + rateLimiter +
+                                               " (expected: memory, or a URI starting with redis:// or rediss://)");
+        }
     }
+
+    /** The settings with one SQLite store per data directory and counters in this process. */
+    public ApiManagementSettings(List<String> keyHeaders, boolean defaultSecurityEnabled, Path dataDir,
+                                 boolean stripCredentials, boolean trustClientObjective, int defaultMaxTokens,
+                                 boolean includeUsage, Duration cacheSync, long cacheSize) {
+        this(keyHeaders, defaultSecurityEnabled, dataDir, stripCredentials, trustClientObjective, defaultMaxTokens,
+             includeUsage, cacheSync, cacheSize, null, null, RedisRateLimiter.FailureMode.OPEN,
+             Duration.ofMillis(50));
+    }
+
+    /** Shows the key store URL without its parameters, which may hold a password. */
+    @Override
+    public String toString() {
+        return "ApiManagementSettings[keyHeaders=" + keyHeaders + ", defaultSecurityEnabled=" +
+               defaultSecurityEnabled + ", dataDir=" + dataDir + ", stripCredentials=" + stripCredentials +
+               ", trustClientObjective=" + trustClientObjective + ", defaultMaxTokens=" + defaultMaxTokens +
+               ", includeUsage=" + includeUsage + ", cacheSync=" + cacheSync + ", cacheSize=" + cacheSize +
+               ", keyStore=" + (keyStore == null ? null : keyStore.replaceFirst("\\?.*", "?…")) +
+               ", rateLimiter=" + (rateLimiter == null ? null : rateLimiter.replaceFirst("//[^/@]*@", "//…@")) +
+               ", rateLimiterFailure=" + rateLimiterFailure + ", rateLimiterTimeout=" + rateLimiterTimeout + ']';
+    }
+
+    /** The prefix of a PostgreSQL JDBC URL. */
+    public static final String POSTGRES_PREFIX = "jdbc:postgresql:";
 
     /** Returns the settings of {@code metadata}, rejecting unknown keys and bad values. */
     public static ApiManagementSettings of(Map<String, String> metadata) {
@@ -84,7 +132,30 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
                 bool(metadata, "trustClientObjective", false),
                 (int) number(metadata, "defaultMaxTokens", 256, 0, Integer.MAX_VALUE),
                 bool(metadata, "includeUsage", true), duration(metadata, "cacheSync", Duration.ofSeconds(1)),
-                number(metadata, "cacheSize", 100_000, 1, Long.MAX_VALUE));
+                number(metadata, "cacheSize", 100_000, 1, Long.MAX_VALUE),
+                blankToNull(metadata.get("keyStore")), rateLimiter(metadata.get("rateLimiter")),
+                failureMode(metadata.get("rateLimiterFailure")),
+                duration(metadata, "rateLimiterTimeout", Duration.ofMillis(50)));
+    }
+
+    private static @Nullable String blankToNull(@Nullable String v) {
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    private static @Nullable String rateLimiter(@Nullable String v) {
+        final String s = blankToNull(v);
+        return s == null || "memory".equals(s) ? null : s;
+    }
+
+    private static RedisRateLimiter.FailureMode failureMode(@Nullable String v) {
+        if (v == null) {
+            return RedisRateLimiter.FailureMode.OPEN;
+        }
+        try {
+            return RedisRateLimiter.FailureMode.ofConfigName(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("metadata.rateLimiterFailure: " + v + " (expected: open or closed)");
+        }
     }
 
     /** Returns the default data directory: {@code $SLUICE_DATA_DIR}, else the Sluice home's {@code data}. */

@@ -73,6 +73,17 @@ public record ApigeeFault(HttpStatus status, String errorCode, String faultStrin
                                "Invalid API call as no apiproduct match found");
     }
 
+    /**
+     * The shared rate limiter's store did not answer in time and the limiter fails closed. Sluice's own fault:
+     * Apigee documents no fault for an unreachable quota store (its distributed quota keeps counting locally and
+     * synchronizes later, which amounts to failing open), so the status is a 503 (the request may succeed when
+     * retried) in the {@code policies.ratelimit} family that rate-limit fault handling already matches.
+     */
+    public static ApigeeFault quotaStoreUnavailable() {
+        return new ApigeeFault(HttpStatus.SERVICE_UNAVAILABLE, "policies.ratelimit.QuotaStoreUnavailable",
+                               "Rate limit quota store unavailable. Retry later");
+    }
+
     /** A request quota is used up; the double space is Apigee's. */
     public static ApigeeFault quotaViolation(String identifier) {
         return new ApigeeFault(HttpStatus.TOO_MANY_REQUESTS, "policies.ratelimit.QuotaViolation",

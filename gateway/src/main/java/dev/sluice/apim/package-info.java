@@ -5,9 +5,10 @@
  * Apigee's fault bodies and status codes; {@link dev.sluice.apim.ApiManagement} is the module that builds it and
  * holds what outlives a configuration reload.
  *
- * <p>Keys live in a {@link dev.sluice.apim.store.KeyStore} (SQLite embedded by default) behind a
- * {@link dev.sluice.apim.store.CredentialCache}, so the request path does not wait on the database; counters live in
- * a {@link dev.sluice.apim.limit.RateLimiter} (in process now; a Redis one passes the same contract test later);
+ * <p>Keys live in a {@link dev.sluice.apim.store.KeyStore} (SQLite embedded by default, PostgreSQL for several
+ * replicas) behind a {@link dev.sluice.apim.store.CredentialCache}, so the request path does not wait on the
+ * database; counters live in a {@link dev.sluice.apim.limit.RateLimiter} (in process by default, Redis for several
+ * replicas; both pass the same contract test);
  * every admitted request is reported to a {@link dev.sluice.apim.UsageListener} (analytics later).
  *
  * <h2>Known limits of the extension API, and the hooks that would lift them</h2>

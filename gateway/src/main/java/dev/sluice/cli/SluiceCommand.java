@@ -126,6 +126,7 @@ public final class SluiceCommand implements Runnable {
             final GatewayServer gateway;
             // API management reads ApiProducts from the configuration being served, reloads included.
             final ApiManagement apim = ApiManagement.builder().build();
+            observe.collector(apim.metrics());
             try {
                 final ExtensionRegistry registry = builtins(apim);
                 final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));

@@ -45,6 +45,7 @@ public final class Observability implements AutoCloseable {
         requireNonNull(options, "options");
         this.snapshot = requireNonNull(snapshot, "snapshot");
         metrics = new GatewayMetrics(options.naming(), snapshot, endpoints);
+        options.collectors().forEach(metrics.registry()::register);
         accessLog = new AccessLog(new AccessLogSampler(options.accessLogDefault(), options.random()),
                                   options.accessLogSink(), metrics::onAccessLogDropped,
                                   options.accessLogCapacity());

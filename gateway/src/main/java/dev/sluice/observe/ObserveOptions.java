@@ -27,6 +27,18 @@ public final class ObserveOptions {
     private @Nullable Consumer<String> accessLogSink;
     private RandomGenerator random = ThreadLocalRandom.current();
     private int accessLogCapacity = AccessLog.DEFAULT_CAPACITY;
+    private final java.util.List<io.prometheus.metrics.model.registry.MultiCollector> collectors =
+            new java.util.ArrayList<>();
+
+    /** Adds metrics kept by a module outside the gateway (API management's limiter, say) to the gateway's. */
+    public ObserveOptions collector(io.prometheus.metrics.model.registry.MultiCollector collector) {
+        collectors.add(requireNonNull(collector, "collector"));
+        return this;
+    }
+
+    java.util.List<io.prometheus.metrics.model.registry.MultiCollector> collectors() {
+        return java.util.List.copyOf(collectors);
+    }
 
     /** Sets the names of the per-model metrics. */
     public ObserveOptions metricNaming(MetricNaming naming) {

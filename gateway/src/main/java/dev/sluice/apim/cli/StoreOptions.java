@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.store.KeyStore;
+import dev.sluice.apim.store.PostgresKeyStore;
 import dev.sluice.apim.store.SqliteKeyStore;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -35,10 +36,23 @@ final class StoreOptions {
                           "Default: $SLUICE_DATA_DIR, else the Sluice home's data folder.")
     @Nullable Path dataDir;
 
+    @Option(names = "--key-store", paramLabel = "JDBC_URL",
+            description = "A PostgreSQL key store shared by several replicas (as the api-management extension's " +
+                          "keyStore), e.g. jdbc:postgresql://db:5432/sluice?user=sluice. Default: " +
+                          "$SLUICE_KEY_STORE, else the SQLite store in the data directory.")
+    @Nullable String keyStore;
+
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
     KeyStore open() {
+        final String url = keyStore != null ? keyStore : System.getenv("SLUICE_KEY_STORE");
+        if (url != null && !url.isBlank()) {
+            if (dataDir != null) {
+                throw new IllegalArgumentException("--data-dir and --key-store: choose one store");
+            }
+            return PostgresKeyStore.open(url.strip(), Clock.systemUTC());
+        }
         return SqliteKeyStore.open(dataDir != null ? dataDir : ApiManagementSettings.defaultDataDir(),
                                    Clock.systemUTC());
     }

@@ -1,9 +1,9 @@
 package dev.sluice.apim.store;
 
-import static dev.sluice.apim.store.SqliteKeyStore.checkNotBlank;
-import static dev.sluice.apim.store.SqliteKeyStore.checkProducts;
-import static dev.sluice.apim.store.SqliteKeyStore.millis;
-import static dev.sluice.apim.store.SqliteKeyStore.notFound;
+import static dev.sluice.apim.store.JdbcKeyStore.checkNotBlank;
+import static dev.sluice.apim.store.JdbcKeyStore.checkProducts;
+import static dev.sluice.apim.store.JdbcKeyStore.millis;
+import static dev.sluice.apim.store.JdbcKeyStore.notFound;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Clock;

@@ -1,6 +1,6 @@
 /**
- * Where developers, apps and keys live: the {@link dev.sluice.apim.store.KeyStore} interface, its SQLite and
- * in-memory implementations, and the {@link dev.sluice.apim.store.CredentialCache} that keeps the request path off
+ * Where developers, apps and keys live: the {@link dev.sluice.apim.store.KeyStore} interface, its SQLite,
+ * PostgreSQL and in-memory implementations, and the {@link dev.sluice.apim.store.CredentialCache} that keeps the request path off
  * the database.
  */
 @NullMarked

@@ -22,7 +22,7 @@ import dev.sluice.apim.Credential;
 import dev.sluice.apim.Developer;
 import dev.sluice.apim.ManualClock;
 
-/** What every {@link KeyStore} must do. Subclass it per implementation (SQLite now, PostgreSQL later). */
+/** What every {@link KeyStore} must do. Subclass it per implementation: in memory, SQLite and PostgreSQL. */
 public abstract class KeyStoreContractTest {
 
     /** Returns a new, empty store reading time from {@code clock}. */

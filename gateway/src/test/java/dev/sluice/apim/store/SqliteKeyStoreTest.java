@@ -34,17 +34,58 @@ class SqliteKeyStoreTest extends KeyStoreContractTest {
     @Test
     void schemaIsMigratedOnceAndRecorded() throws Exception {
         final SqliteKeyStore sqlite = (SqliteKeyStore) store;
-        assertThat(sqlite.schemaVersion()).isEqualTo(SqliteKeyStore.MIGRATIONS.size());
+        assertThat(sqlite.schemaVersion()).isEqualTo(SqliteKeyStore.MIGRATIONS.size()).isEqualTo(2);
         store.close();
         // Opening again applies nothing new.
         store = SqliteKeyStore.open(dir.resolve("data"), clock);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite.file());
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version, description FROM schema_migrations ORDER BY version")) {
-            assertThat(rs.next()).isTrue();
-            assertThat(rs.getInt(1)).isEqualTo(1);
-            assertThat(rs.getString(2)).contains("API keys");
+            for (Migration m : SqliteKeyStore.MIGRATIONS) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(m.version());
+                assertThat(rs.getString(2)).isEqualTo(m.description());
+            }
             assertThat(rs.next()).isFalse();
+        }
+    }
+
+    @Test
+    void aFileAtVersionOneIsMigratedForwardWithItsData() throws Exception {
+        // A store written by a Sluice that knew only the first schema step.
+        store.close();
+        final Path old = dir.resolve("old");
+        Files.createDirectories(old);
+        final Path file = old.resolve(SqliteKeyStore.FILE_NAME);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, " +
+                      "applied_at INTEGER NOT NULL)");
+            for (String sql : SqliteKeyStore.MIGRATIONS.get(0).statements()) {
+                s.execute(sql);
+            }
+            s.execute("INSERT INTO schema_migrations VALUES (1, 'v1', 0)");
+            s.execute("INSERT INTO developers VALUES ('dev_1', 'ada@example.com', 'Ada', NULL, 'active', 1, 1)");
+            s.execute("INSERT INTO apps VALUES ('app_1', 'dev_1', 'chatbot', 'approved', 2, 2)");
+            s.execute("INSERT INTO app_products VALUES ('app_1', 0, 'free')");
+            s.execute("UPDATE store_revision SET value = 2");
+        }
+        store = SqliteKeyStore.open(old, clock);
+        assertThat(((SqliteKeyStore) store).schemaVersion()).isEqualTo(2);
+        assertThat(store.app("app_1").orElseThrow().products()).containsExactly("free");
+        assertThat(store.revision()).isEqualTo(2);
+        final CreatedKey k = store.createKey("app_1", null);
+        assertThat(store.changesSince(2).keyHashes()).hasSize(1);
+        assertThat(store.credential(ApiKeys.hash(k.secret())).orElseThrow().developer().email())
+                .isEqualTo("ada@example.com");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'index' AND " +
+                                           "name IN ('apps_revision', 'developers_revision') ORDER BY name")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("apps_revision");
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("developers_revision");
         }
     }
 
