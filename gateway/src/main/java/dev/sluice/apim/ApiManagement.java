@@ -2,7 +2,6 @@ package dev.sluice.apim;
 
 import static java.util.Objects.requireNonNull;
 
-import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,6 +12,11 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.apim.analytics.AnalyticsMetrics;
+import dev.sluice.apim.analytics.AnalyticsRecord;
+import dev.sluice.apim.analytics.AnalyticsStore;
+import dev.sluice.apim.analytics.AnalyticsWriter;
+import dev.sluice.apim.analytics.JdbcAnalyticsStore;
 import dev.sluice.apim.limit.InMemoryRateLimiter;
 import dev.sluice.apim.limit.RateLimiter;
 import dev.sluice.apim.store.CredentialCache;
@@ -35,13 +39,6 @@ public final class ApiManagement implements AutoCloseable {
     /** The service name configuration uses: {@code service: api-management}. */
     public static final String SERVICE = "api-management";
 
-    /** Settles reservations of requests that ended without the extension seeing their end. */
-    static final Cleaner CLEANER = Cleaner.create(r -> {
-        final Thread t = new Thread(r, "sluice-apim-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final Clock clock;
     private final RateLimiter limiter;
     private final TokenEstimator estimator;
@@ -49,6 +46,11 @@ public final class ApiManagement implements AutoCloseable {
     private final @Nullable KeyStore fixedStore;
     private final Map<Path, KeyStore> stores = new HashMap<>();
     private final Map<Object, CredentialCache> caches = new HashMap<>();
+    private final @Nullable AnalyticsStore fixedAnalytics;
+    private final AnalyticsWriter.Options analyticsOptions;
+    private final Map<Path, AnalyticsStore> analyticsStores = new HashMap<>();
+    private final Map<Object, AnalyticsWriter> writers = new HashMap<>();
+    private final AnalyticsMetrics metrics = new AnalyticsMetrics();
     private volatile Supplier<ProductCatalog> products;
 
     private ApiManagement(Builder b) {
@@ -58,6 +60,8 @@ public final class ApiManagement implements AutoCloseable {
         usageListener = b.usageListener;
         fixedStore = b.store;
         products = b.products;
+        fixedAnalytics = b.analyticsStore;
+        analyticsOptions = b.analyticsOptions;
     }
 
     /** Returns a builder with the system UTC clock, an in-process limiter and SQLite stores. */
@@ -101,6 +105,41 @@ public final class ApiManagement implements AutoCloseable {
         return products.get();
     }
 
+    /** Returns the per-product and per-model counters; register them in the gateway's registry to serve them. */
+    public AnalyticsMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Returns the analytics writer for {@code settings}' data directory (its {@code analytics.db}, opened on first
+     * use), or the module's analytics store's; {@code null} when analytics is off in {@code settings}, or when the
+     * module was given a key store but no analytics store.
+     */
+    synchronized @Nullable AnalyticsWriter analytics(ApiManagementSettings settings) {
+        if (!settings.analytics() || (fixedAnalytics == null && fixedStore != null)) {
+            return null;
+        }
+        final Object id = fixedAnalytics != null ? fixedAnalytics
+                                                 : settings.dataDir().toAbsolutePath().normalize();
+        AnalyticsWriter w = writers.get(id);
+        if (w == null) {
+            final AnalyticsStore store = fixedAnalytics != null ? fixedAnalytics : analyticsStores.computeIfAbsent(
+                    (Path) id, JdbcAnalyticsStore::sqlite);
+            w = new AnalyticsWriter(store, analyticsOptions);
+            metrics.addDroppedSource(w::dropped);
+            writers.put(id, w);
+        }
+        return w;
+    }
+
+    /** Counts one finished request and queues its record to {@code writer} (if any). */
+    void record(@Nullable AnalyticsWriter writer, AnalyticsRecord record) {
+        metrics.record(record);
+        if (writer != null) {
+            writer.submit(record);
+        }
+    }
+
     /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */
     synchronized CredentialCache credentials(ApiManagementSettings settings) {
         final Object id = fixedStore != null ? fixedStore : settings.dataDir().toAbsolutePath().normalize();
@@ -114,10 +153,30 @@ public final class ApiManagement implements AutoCloseable {
         return cache;
     }
 
-    /** Writes pending last-used times, and closes the stores this module opened and the limiter. */
+    /**
+     * Writes pending analytics records (waiting for requests still in flight, bounded by the writer's
+     * {@code closeTimeout}) and last-used times, and closes the stores this module opened and the limiter. Close it
+     * after the gateway's listeners, so that requests in flight have ended.
+     */
     @Override
     public synchronized void close() {
         final List<RuntimeException> failures = new ArrayList<>();
+        for (AnalyticsWriter w : writers.values()) {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        writers.clear();
+        for (AnalyticsStore s : analyticsStores.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        analyticsStores.clear();
         for (CredentialCache c : caches.values()) {
             try {
                 c.close();
@@ -150,8 +209,26 @@ public final class ApiManagement implements AutoCloseable {
         private UsageListener usageListener = UsageListener.NOOP;
         private @Nullable KeyStore store;
         private Supplier<ProductCatalog> products = ProductCatalog::empty;
+        private @Nullable AnalyticsStore analyticsStore;
+        private AnalyticsWriter.Options analyticsOptions = AnalyticsWriter.Options.defaults();
 
         private Builder() {}
+
+        /**
+         * Writes analytics of every extension to {@code store} (for example a PostgreSQL one shared by replicas);
+         * the caller keeps ownership and closes it after the module. By default each data directory gets its own
+         * SQLite {@code analytics.db}, unless {@link #keyStore} was set.
+         */
+        public Builder analyticsStore(AnalyticsStore store) {
+            analyticsStore = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Sets how analytics writers batch and bound themselves. */
+        public Builder analyticsOptions(AnalyticsWriter.Options options) {
+            analyticsOptions = requireNonNull(options, "options");
+            return this;
+        }
 
         /** Sets the clock for key expiry, quotas and timestamps. */
         public Builder clock(Clock clock) {

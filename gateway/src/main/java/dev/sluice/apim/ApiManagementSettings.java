@@ -39,15 +39,17 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@code cacheSync}</td><td>{@code 1s}</td><td>how often key changes from other processes are picked
  *       up</td></tr>
  *   <tr><td>{@code cacheSize}</td><td>{@code 100000}</td><td>credentials kept in memory</td></tr>
+ *   <tr><td>{@code analytics}</td><td>{@code true}</td><td>write one analytics record per request (into
+ *       {@code analytics.db} in {@code dataDir}, or the module's analytics store)</td></tr>
  * </table>
  */
 public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecurityEnabled, Path dataDir,
                                     boolean stripCredentials, boolean trustClientObjective, int defaultMaxTokens,
-                                    boolean includeUsage, Duration cacheSync, long cacheSize) {
+                                    boolean includeUsage, Duration cacheSync, long cacheSize, boolean analytics) {
 
     private static final Set<String> KEYS = Set.of("keyHeaders", "defaultSecurityEnabled", "dataDir",
                                                    "stripCredentials", "trustClientObjective", "defaultMaxTokens",
-                                                   "includeUsage", "cacheSync", "cacheSize");
+                                                   "includeUsage", "cacheSync", "cacheSize", "analytics");
     private static final Pattern HEADER = Pattern.compile("[a-z0-9!#$%&'*+\\-.^_`|~]+");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
@@ -84,7 +86,7 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
                 bool(metadata, "trustClientObjective", false),
                 (int) number(metadata, "defaultMaxTokens", 256, 0, Integer.MAX_VALUE),
                 bool(metadata, "includeUsage", true), duration(metadata, "cacheSync", Duration.ofSeconds(1)),
-                number(metadata, "cacheSize", 100_000, 1, Long.MAX_VALUE));
+                number(metadata, "cacheSize", 100_000, 1, Long.MAX_VALUE), bool(metadata, "analytics", true));
     }
 
     /** Returns the default data directory: {@code $SLUICE_DATA_DIR}, else the Sluice home's {@code data}. */
