@@ -132,12 +132,12 @@ public final class ApiManagement implements AutoCloseable {
         return w;
     }
 
-    /** Counts one finished request and queues its record to {@code writer} (if any). */
+    /** Counts one finished request and queues its record to {@code writer} (if any), which announced it. */
     void record(@Nullable AnalyticsWriter writer, AnalyticsRecord record) {
-        metrics.record(record);
         if (writer != null) {
-            writer.submit(record);
+            writer.complete(record);
         }
+        metrics.record(record);
     }
 
     /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +61,7 @@ class ExchangeEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        final String yaml = TestGateway.TWO_POOLS + """
+        final String yaml = TestGateway.TWO_POOLS + TestGateway.SLOW_POOL + """
                 ---
                 apiVersion: inference.networking.k8s.io/v1
                 kind: InferencePool
@@ -198,15 +197,14 @@ class ExchangeEndTest {
 
     @Test
     void clientLeavesMidStream() {
-        final SimulatorServer sim = gateway.sim("gemma-0");
-        sim.faults().extraLatency(Duration.ZERO);
+        final SimulatorServer sim = gateway.sim("slow-0");
         final HttpResponse res = gateway.http().execute(
                 RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type", MediaType.JSON,
                                   "x-request-id", "end-left"),
-                "{\"model\":\"google/gemma-3-1b-it\",\"prompt\":\"x\",\"stream\":true,\"max_tokens\":100000}");
+                "{\"model\":\"slow/model\",\"prompt\":\"x\",\"stream\":true,\"max_tokens\":100000}");
         final SplitHttpResponse split = res.split();
         assertThat(split.headers().join().status()).isEqualTo(HttpStatus.OK);
-        await().atMost(5, TimeUnit.SECONDS).until(() -> sim.stats().inFlight() > 0);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> sim.stats().inFlight() > 0);
         res.abort();
         final ExchangeEnd e = endOf("end-left");
         assertThat(e.clientCancelled()).isTrue();

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Graceful shutdown</h2>
  * {@link #close()} first waits (up to {@code closeTimeout}) for the exchanges announced with {@link #begin()} to
- * submit their record, then writes everything queued, retrying transient failures until the same deadline. The
+ * complete their record, then writes everything queued, retrying transient failures until the same deadline. The
  * gateway closes its listeners first, which lets requests in flight finish, so every answered request is written.
  */
 public final class AnalyticsWriter implements AutoCloseable {
@@ -76,8 +76,8 @@ public final class AnalyticsWriter implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong submitted = new AtomicLong();
-    private final AtomicLong begun = new AtomicLong();
-    private final AtomicLong ended = new AtomicLong();
+    /** Exchanges announced with begin() that have not completed or been abandoned yet. */
+    private final AtomicLong announced = new AtomicLong();
     /** Records that were queued and later dropped (failed batches), so flush() knows they are done. */
     private final AtomicLong droppedAfterQueue = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
@@ -101,22 +101,31 @@ public final class AnalyticsWriter implements AutoCloseable {
     }
 
     /**
-     * Announces an exchange whose record will be {@linkplain #submit submitted} later, so that {@link #close()} waits
-     * for it. Every {@code begin()} must be followed by one {@link #submit} or {@link #abandon()}.
+     * Announces an exchange whose record will come later, so that {@link #close()} waits for it. Every
+     * {@code begin()} must be followed by one {@link #complete} or {@link #abandon()}.
      */
     public void begin() {
-        begun.incrementAndGet();
+        announced.incrementAndGet();
     }
 
     /** Ends an announced exchange that will submit no record. */
     public void abandon() {
-        ended.incrementAndGet();
+        announced.decrementAndGet();
         signal();
     }
 
+    /** Submits the record of an exchange announced with {@link #begin()}; see {@link #submit}. */
+    public boolean complete(AnalyticsRecord record) {
+        try {
+            return submit(record);
+        } finally {
+            announced.decrementAndGet();
+        }
+    }
+
     /**
-     * Queues {@code record} (ending one exchange announced with {@link #begin()}, if any); returns {@code false} when
-     * it was dropped because the queue stayed full for {@code offerTimeout} or the writer is closed.
+     * Queues {@code record}; returns {@code false} when it was dropped because the queue stayed full for
+     * {@code offerTimeout} or the writer is closed.
      */
     public boolean submit(AnalyticsRecord record) {
         requireNonNull(record, "record");
@@ -134,7 +143,6 @@ public final class AnalyticsWriter implements AutoCloseable {
         } else {
             dropped.incrementAndGet();
         }
-        ended.incrementAndGet();
         signal();
         return queued;
     }
@@ -225,7 +233,7 @@ public final class AnalyticsWriter implements AutoCloseable {
     }
 
     private boolean allEnded() {
-        return ended.get() >= begun.get();
+        return announced.get() <= 0;
     }
 
     private void write(List<AnalyticsRecord> batch) throws InterruptedException {
