@@ -124,6 +124,7 @@ class ApiManagementAnalyticsTest {
                                     new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory()),
                                     o -> o.closeAfter(apim));
         running.set(gateway);
+        apim.metrics().register(gateway.server().observability().metrics().registry());
     }
 
     @AfterAll
@@ -306,5 +307,33 @@ class ApiManagementAnalyticsTest {
                                                .findFirst().orElseThrow();
         assertThat(tinyRow.errors()).isEqualTo(1);
         assertThat(Map.of("requests", tinyRow.requests())).containsEntry("requests", 2L);
+    }
+
+    @Test
+    @Order(7)
+    void metricsPerProductAndModel_areServedOnMetrics() {
+        final String text = WebClientHolder.get("http://127.0.0.1:" + gateway.server().adminPort() + "/metrics");
+        assertThat(text).contains(
+                "sluice_apim_requests_total{model=\"google/gemma-3-1b-it\",outcome=\"ok\",product=\"gold\"}",
+                "sluice_apim_requests_total{model=\"google/gemma-3-1b-it\",outcome=\"rate_limited\"," +
+                "product=\"tiny\"} 1",
+                // Refused at the headers: neither product nor model is known.
+                "sluice_apim_requests_total{model=\"(not set)\",outcome=\"refused\",product=\"(not set)\"} 1",
+                "sluice_apim_tokens_total{direction=\"output\",model=\"meta-llama/Llama-3.1-8B-Instruct\"," +
+                "product=\"gold\"} 6",
+                "sluice_apim_analytics_dropped_total 0");
+        // The analytics of the stream's request and the counter agree.
+        final long inputs = analytics.records(new AnalyticsQuery(null, "gold", "meta-llama/Llama-3.1-8B-Instruct",
+                                                                 null, null, null, List.of()), 100)
+                                     .stream().mapToLong(AnalyticsRecord::inputTokens).sum();
+        assertThat(text).contains("sluice_apim_tokens_total{direction=\"input\"," +
+                                  "model=\"meta-llama/Llama-3.1-8B-Instruct\",product=\"gold\"} " + inputs);
+    }
+
+    /** Plain GETs against the admin listener. */
+    static final class WebClientHolder {
+        static String get(String url) {
+            return com.linecorp.armeria.client.WebClient.of().get(url).aggregate().join().contentUtf8();
+        }
     }
 }
