@@ -288,6 +288,10 @@ final class ApiManagementExtension implements Extension {
                 call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
                 req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
         flow.settlement = new Settlement(apim.limiter(), reservation, input, listener, template);
+        if (product.priority() != null) {
+            // Honoured by the flow control of whichever pool the request is routed to.
+            call.priority(product.priority());
+        }
 
         final Map<String, String> set = product.objective() != null ? Map.of(OBJECTIVE_HEADER, product.objective())
                                                                     : Map.of();
