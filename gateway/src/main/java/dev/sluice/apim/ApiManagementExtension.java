@@ -287,7 +287,16 @@ final class ApiManagementExtension implements Extension {
         final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
                 call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
                 req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
-        flow.settlement = new Settlement(apim.limiter(), reservation, input, listener, template);
+        final Settlement settlement = new Settlement(apim.limiter(), reservation, input, listener, template);
+        final ExchangeEnd endedAlready;
+        synchronized (flow) {
+            // A limiter that answers on its own thread may answer after the client left and the exchange ended.
+            flow.settlement = settlement;
+            endedAlready = flow.end;
+        }
+        if (endedAlready != null) {
+            settlement.end(endedAlready);
+        }
         if (product.priority() != null) {
             // Honoured by the flow control of whichever pool the request is routed to.
             call.priority(product.priority());
@@ -425,7 +434,11 @@ final class ApiManagementExtension implements Extension {
     private void onEnd(ExtensionCall call, Flow flow, ExchangeEnd end, @Nullable AnalyticsWriter writer) {
         boolean submitted = false;
         try {
-            final Settlement s = flow.settlement;
+            final Settlement s;
+            synchronized (flow) {
+                flow.end = end;
+                s = flow.settlement;
+            }
             if (s != null) {
                 s.end(end);
             }
@@ -511,7 +524,10 @@ final class ApiManagementExtension implements Extension {
 
     /* ------------------------------------------------------------------------------------------ state */
 
-    /** One request's state, kept in {@link ExtensionCall#state()}; touched only on the request's event loop. */
+    /**
+     * One request's state, kept in {@link ExtensionCall#state()}; touched on the request's event loop, except that a
+     * limiter may answer on its own thread, which is why {@code settlement} and {@code end} are set under its lock.
+     */
     private static final class Flow {
         String path = "";
         String method = "";
@@ -520,6 +536,8 @@ final class ApiManagementExtension implements Extension {
         @Nullable Credential identified;
         /** The fault API management answered with, if any. */
         @Nullable ApigeeFault fault;
+        /** How the exchange ended, once it has (guarded by the flow's lock, with {@link #settlement}). */
+        @Nullable ExchangeEnd end;
         List<ApiProduct> candidates = List.of();
         @Nullable ApiProduct product;
         @Nullable Admission admission;
@@ -531,7 +549,8 @@ final class ApiManagementExtension implements Extension {
 
     /**
      * A request's reservation and what is known of its real use; settled once, at the end of the response body or
-     * at the end of the exchange, whichever comes first. Touched only on the request's event loop.
+     * at the end of the exchange, whichever comes first. Fed on the request's event loop; settling is synchronized
+     * because a limiter answering on its own thread may settle a request whose exchange already ended.
      */
     static final class Settlement {
         private final RateLimiter limiter;
@@ -578,7 +597,7 @@ final class ApiManagementExtension implements Extension {
          * server reported or what was generated so far (the gateway's count of streamed tokens, or the extension's
          * own, whichever is larger).
          */
-        void end(ExchangeEnd end) {
+        synchronized void end(ExchangeEnd end) {
             if (done) {
                 return;
             }
@@ -597,7 +616,7 @@ final class ApiManagementExtension implements Extension {
             settle(outcome, end.inputTokens(), end.outputTokens());
         }
 
-        private void settle(UsageListener.Outcome requested, long gatewayInput, long gatewayOutput) {
+        private synchronized void settle(UsageListener.Outcome requested, long gatewayInput, long gatewayOutput) {
             if (done) {
                 return;
             }

@@ -23,6 +23,9 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import dev.sluice.apim.ApiProduct.Operation;
 import dev.sluice.apim.ApiProduct.QuotaIdentifier;
 import dev.sluice.apim.limit.InMemoryRateLimiter;
+import dev.sluice.apim.limit.RateLimiter.Admission;
+import dev.sluice.apim.limit.RateLimiter.AdmissionRequest;
+import dev.sluice.apim.limit.RateLimiter.Reservation;
 import dev.sluice.apim.limit.Quota;
 import dev.sluice.apim.limit.SpikeArrestRate;
 import dev.sluice.apim.store.InMemoryKeyStore;
@@ -583,6 +586,40 @@ class ApiManagementExtensionTest {
         r.call.end(new ExchangeEnd(200, false, true, false, 80, 120, 5_000_000, 4_000_000, "llama", "meta-llama/x",
                                    9, 12, 0, null, 1_773_144_010_000_000L));
         assertThat(premiumUsed(k)).isEqualTo(9 + 12);
+    }
+
+    @Test
+    void aLimiterThatAnswersAfterTheClientLeft_stillGivesTheReservationBack() {
+        // A limiter answering on its own thread (as a networked one does), held until the exchange has ended.
+        final java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+        final dev.sluice.apim.limit.RateLimiter late = new dev.sluice.apim.limit.RateLimiter() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Admission> admit(AdmissionRequest request) {
+                return release.thenCompose(unused -> limiter.admit(request));
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> settle(Reservation reservation, long in, long out) {
+                return limiter.settle(reservation, in, out);
+            }
+        };
+        apim.close();
+        apim = ApiManagement.builder().clock(clock).keyStore(store).limiter(late)
+                            .products(() -> ProductCatalog.of(List.of(FREE, PREMIUM, SPIKY))).build();
+        ext = extension(Map.of());
+        final CreatedKey k = key("ada@example.com", "premium");
+        final ExtensionCall call = new ExtensionCall("late");
+        ext.handle(call, new ExtensionMessage.Headers(ExtensionEvent.REQUEST_HEADERS,
+                                                      post("/v1/completions", "x-api-key", k.secret()))).join();
+        final byte[] bytes = LLAMA.getBytes(StandardCharsets.UTF_8);
+        call.request(OpenAiRequestParser.parse(bytes));
+        final var body = ext.handle(call, new ExtensionMessage.Body(ExtensionEvent.REQUEST_BODY,
+                                                                    HttpData.wrap(bytes), true));
+        call.end(end(0, true, false, -1));
+        assertThat(body).isNotDone();
+        release.complete(null);
+        assertThat(body.join()).isNotInstanceOf(ImmediateResponse.class);
+        assertThat(premiumUsed(k)).isZero();
     }
 
     /* ------------------------------------------------------------------------------------------ usage feed */
