@@ -36,7 +36,9 @@ abstract class AnalyticsStoreContractTest {
 
     @AfterEach
     void close() {
-        store.close();
+        if (store != null) {
+            store.close();
+        }
     }
 
     static AnalyticsRecord rec(String id, Instant time, String app, String product, String model, int status,
