@@ -2,7 +2,6 @@ package dev.sluice.apim;
 
 import static java.util.Objects.requireNonNull;
 
-import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,6 +12,11 @@ import java.util.function.Supplier;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.apim.analytics.AnalyticsMetrics;
+import dev.sluice.apim.analytics.AnalyticsRecord;
+import dev.sluice.apim.analytics.AnalyticsStore;
+import dev.sluice.apim.analytics.AnalyticsWriter;
+import dev.sluice.apim.analytics.JdbcAnalyticsStore;
 import dev.sluice.apim.limit.InMemoryRateLimiter;
 import dev.sluice.apim.limit.LimiterMetrics;
 import dev.sluice.apim.limit.RateLimiter;
@@ -25,6 +29,7 @@ import dev.sluice.config.GatewayConfig;
 import dev.sluice.extension.ExtensionFactory;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 /**
  * The API management module of one gateway process: it builds the {@code api-management} extension for each
@@ -40,13 +45,6 @@ public final class ApiManagement implements AutoCloseable {
     /** The service name configuration uses: {@code service: api-management}. */
     public static final String SERVICE = "api-management";
 
-    /** Settles reservations of requests that ended without the extension seeing their end. */
-    static final Cleaner CLEANER = Cleaner.create(r -> {
-        final Thread t = new Thread(r, "sluice-apim-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final Clock clock;
     private final RateLimiter limiter;
     private final TokenEstimator estimator;
@@ -58,6 +56,11 @@ public final class ApiManagement implements AutoCloseable {
     private final Map<String, RateLimiter> sharedLimiters = new HashMap<>();
     private final LimiterMetrics limiterMetrics = new LimiterMetrics();
     private final boolean fixedLimiter;
+    private final @Nullable AnalyticsStore fixedAnalytics;
+    private final AnalyticsWriter.Options analyticsOptions;
+    private final Map<Path, AnalyticsStore> analyticsStores = new HashMap<>();
+    private final Map<Object, AnalyticsWriter> writers = new HashMap<>();
+    private final AnalyticsMetrics metrics = new AnalyticsMetrics();
     private volatile Supplier<ProductCatalog> products;
 
     private ApiManagement(Builder b) {
@@ -68,6 +71,8 @@ public final class ApiManagement implements AutoCloseable {
         usageListener = b.usageListener;
         fixedStore = b.store;
         products = b.products;
+        fixedAnalytics = b.analyticsStore;
+        analyticsOptions = b.analyticsOptions;
     }
 
     /** Returns a builder with the system UTC clock, an in-process limiter and SQLite stores. */
@@ -115,11 +120,17 @@ public final class ApiManagement implements AutoCloseable {
     }
 
     /**
-     * Returns the metrics of the shared limiters ({@code sluice_apim_limiter_*}), to register with the gateway's
-     * registry (see {@code ObserveOptions.collector}).
+     * Returns API management's metrics, to register with the gateway's registry (see
+     * {@code ObserveOptions.collector}): the shared limiters' ({@code sluice_apim_limiter_*}) and the per-product and
+     * per-model counters ({@code sluice_apim_requests_total}, {@code sluice_apim_tokens_total}, dropped analytics).
      */
     public MultiCollector metrics() {
-        return limiterMetrics;
+        return () -> {
+            final MetricSnapshots.Builder all = MetricSnapshots.builder();
+            limiterMetrics.collect().forEach(all::metricSnapshot);
+            metrics.collect().forEach(all::metricSnapshot);
+            return all.build();
+        };
     }
 
     TokenEstimator estimator() {
@@ -132,6 +143,37 @@ public final class ApiManagement implements AutoCloseable {
 
     ProductCatalog catalog() {
         return products.get();
+    }
+
+
+    /**
+     * Returns the analytics writer for {@code settings}' data directory (its {@code analytics.db}, opened on first
+     * use), or the module's analytics store's; {@code null} when analytics is off in {@code settings}, or when the
+     * module was given a key store but no analytics store.
+     */
+    synchronized @Nullable AnalyticsWriter analytics(ApiManagementSettings settings) {
+        if (!settings.analytics() || (fixedAnalytics == null && fixedStore != null)) {
+            return null;
+        }
+        final Object id = fixedAnalytics != null ? fixedAnalytics
+                                                 : settings.dataDir().toAbsolutePath().normalize();
+        AnalyticsWriter w = writers.get(id);
+        if (w == null) {
+            final AnalyticsStore store = fixedAnalytics != null ? fixedAnalytics : analyticsStores.computeIfAbsent(
+                    (Path) id, JdbcAnalyticsStore::sqlite);
+            w = new AnalyticsWriter(store, analyticsOptions);
+            metrics.addDroppedSource(w::dropped);
+            writers.put(id, w);
+        }
+        return w;
+    }
+
+    /** Counts one finished request and queues its record to {@code writer} (if any), which announced it. */
+    void record(@Nullable AnalyticsWriter writer, AnalyticsRecord record) {
+        if (writer != null) {
+            writer.complete(record);
+        }
+        metrics.record(record);
     }
 
     /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */
@@ -155,10 +197,30 @@ public final class ApiManagement implements AutoCloseable {
         return cache;
     }
 
-    /** Writes pending last-used times, and closes the stores this module opened and the limiter. */
+    /**
+     * Writes pending analytics records (waiting for requests still in flight, bounded by the writer's
+     * {@code closeTimeout}) and last-used times, and closes the stores this module opened and the limiter. Close it
+     * after the gateway's listeners, so that requests in flight have ended.
+     */
     @Override
     public synchronized void close() {
         final List<RuntimeException> failures = new ArrayList<>();
+        for (AnalyticsWriter w : writers.values()) {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        writers.clear();
+        for (AnalyticsStore s : analyticsStores.values()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        analyticsStores.clear();
         for (CredentialCache c : caches.values()) {
             try {
                 c.close();
@@ -207,8 +269,26 @@ public final class ApiManagement implements AutoCloseable {
         private UsageListener usageListener = UsageListener.NOOP;
         private @Nullable KeyStore store;
         private Supplier<ProductCatalog> products = ProductCatalog::empty;
+        private @Nullable AnalyticsStore analyticsStore;
+        private AnalyticsWriter.Options analyticsOptions = AnalyticsWriter.Options.defaults();
 
         private Builder() {}
+
+        /**
+         * Writes analytics of every extension to {@code store} (for example a PostgreSQL one shared by replicas);
+         * the caller keeps ownership and closes it after the module. By default each data directory gets its own
+         * SQLite {@code analytics.db}, unless {@link #keyStore} was set.
+         */
+        public Builder analyticsStore(AnalyticsStore store) {
+            analyticsStore = requireNonNull(store, "store");
+            return this;
+        }
+
+        /** Sets how analytics writers batch and bound themselves. */
+        public Builder analyticsOptions(AnalyticsWriter.Options options) {
+            analyticsOptions = requireNonNull(options, "options");
+            return this;
+        }
 
         /** Sets the clock for key expiry, quotas and timestamps. */
         public Builder clock(Clock clock) {

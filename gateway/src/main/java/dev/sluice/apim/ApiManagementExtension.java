@@ -1,7 +1,6 @@
 package dev.sluice.apim;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,6 +23,8 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 
+import dev.sluice.apim.analytics.AnalyticsRecord;
+import dev.sluice.apim.analytics.AnalyticsWriter;
 import dev.sluice.apim.limit.RateLimiter;
 import dev.sluice.apim.limit.RateLimiter.Admission;
 import dev.sluice.apim.limit.RateLimiter.AdmissionRequest;
@@ -33,6 +35,7 @@ import dev.sluice.apim.limit.RateLimiterUnavailableException;
 import dev.sluice.apim.limit.Quota;
 import dev.sluice.apim.store.CredentialCache;
 import dev.sluice.config.Resources.ExtensionSpec;
+import dev.sluice.extension.ExchangeEnd;
 import dev.sluice.extension.Extension;
 import dev.sluice.extension.ExtensionCall;
 import dev.sluice.extension.ExtensionEvent;
@@ -66,11 +69,13 @@ import dev.sluice.openai.Usage;
  *       settled with it. A response with an error status refunds the tokens.</li>
  * </ol>
  *
- * <p>A request that ends without the extension seeing its end (a client that left mid-stream, an answer the gateway
- * itself gave after admission) is settled when its {@link ExtensionCall} is garbage-collected: with what was counted
- * if the response had started, else with nothing. The extension API has no completion event yet; see the package
- * notes. Keys never appear in logs, fault bodies or the request sent upstream (unless {@code stripCredentials} is
- * false).
+ * <p>Every request is settled at its end ({@link ExtensionCall#onEnd()}), on every path: a request that ended
+ * before its response was complete (a client that left mid-stream) is charged for what was generated so far; one
+ * that never reached a model server (no route, no capacity, shed, refused later in the chain) gets its reservation
+ * back. At the same moment its {@link AnalyticsRecord} is counted in the per-product metrics and queued for the
+ * analytics store. A product's {@code priority} is set as the request's objective priority
+ * ({@link ExtensionCall#priority(int)}), whatever pool it is routed to. Keys never appear in logs, fault bodies,
+ * analytics or the request sent upstream (unless {@code stripCredentials} is false).
  */
 final class ApiManagementExtension implements Extension {
 
@@ -88,6 +93,7 @@ final class ApiManagementExtension implements Extension {
     private final CredentialCache credentials;
     private final boolean settles;
     private final String stateKey;
+    private final @Nullable AnalyticsWriter analytics;
 
     ApiManagementExtension(ApiManagement apim, ExtensionSpec spec, ApiManagementSettings settings) {
         if (!spec.supportedEvents().contains(ExtensionEvent.REQUEST_HEADERS.configName()) ||
@@ -103,6 +109,7 @@ final class ApiManagementExtension implements Extension {
         credentials = apim.credentials(settings);
         settles = spec.supportedEvents().contains(ExtensionEvent.RESPONSE_BODY.configName());
         stateKey = ApiManagement.SERVICE + ':' + spec.name();
+        analytics = apim.analytics(settings);
     }
 
     @Override
@@ -111,6 +118,12 @@ final class ApiManagementExtension implements Extension {
         if (flow == null) {
             flow = new Flow();
             call.state().put(stateKey, flow);
+            final Flow f = flow;
+            final AnalyticsWriter w = analytics;
+            if (w != null) {
+                w.begin();
+            }
+            call.onEnd().thenAccept(end -> onEnd(call, f, end, w));
         }
         return switch (message.event()) {
             case REQUEST_HEADERS -> onRequestHeaders(call, flow, ((ExtensionMessage.Headers) message).headers());
@@ -141,10 +154,10 @@ final class ApiManagementExtension implements Extension {
             }
         }
         if (key == null) {
-            return fault(call, settings.defaultSecurityEnabled()
-                               ? ApigeeFault.insufficientRequest()
-                               : ApigeeFault.failedToResolveApiKey("request.header." +
-                                                                   settings.keyHeaders().get(0)), null);
+            flow.fault = settings.defaultSecurityEnabled()
+                         ? ApigeeFault.insufficientRequest()
+                         : ApigeeFault.failedToResolveApiKey("request.header." + settings.keyHeaders().get(0));
+            return fault(call, flow.fault, null);
         }
         final String keyHeader = header;
         final byte[] hash = ApiKeys.hash(key);
@@ -153,9 +166,11 @@ final class ApiManagementExtension implements Extension {
 
     private ExtensionResult verify(ExtensionCall call, Flow flow, Optional<Credential> found, String keyHeader) {
         if (found.isEmpty()) {
-            return faultResult(call, ApigeeFault.invalidApiKey(), null);
+            flow.fault = ApigeeFault.invalidApiKey();
+            return faultResult(call, flow.fault, null);
         }
         final Credential c = found.get();
+        flow.identified = c;
         final Instant now = apim.clock().instant();
         final ApigeeFault fault;
         if (c.key().status() != ApiKey.Status.APPROVED) {
@@ -179,6 +194,7 @@ final class ApiManagementExtension implements Extension {
             flow.candidates = candidates;
         }
         if (fault != null) {
+            flow.fault = fault;
             return faultResult(call, fault, c);
         }
         flow.credential = c;
@@ -213,7 +229,8 @@ final class ApiManagementExtension implements Extension {
             }
         }
         if (product == null) {
-            return fault(call, ApigeeFault.noApiProductMatchFound(), c);
+            flow.fault = ApigeeFault.noApiProductMatchFound();
+            return fault(call, flow.fault, c);
         }
         final ApiProduct chosen = product;
         final String identifier = chosen.quotaIdentifier().of(c);
@@ -246,6 +263,8 @@ final class ApiManagementExtension implements Extension {
             final Map<String, String> headers = new LinkedHashMap<>(
                     RateLimitHeaders.of(a.quotas(), apim.clock().instant()));
             headers.put("retry-after", String.valueOf(Math.max(1, (v.retryAfter().toMillis() + 999) / 1000)));
+            flow.fault = fault;
+            flow.product = chosen;
             return faultResult(call, fault, c, headers);
         }).exceptionally(e -> limiterFailed(call, c, e));
     }
@@ -276,18 +295,26 @@ final class ApiManagementExtension implements Extension {
         flow.admission = a;
         final Reservation reservation = a != null ? a.reservation() : Reservation.none();
         final UsageListener listener = apim.usageListener();
-        if (!reservation.held().isEmpty() || listener != UsageListener.NOOP) {
-            final Credential c = flow.credential;
-            final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
-                    call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
-                    req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
-            final Settlement s = new Settlement(limiter, reservation, input, listener, template);
-            flow.settlement = s;
-            if (settles) {
-                // The Cleaner must not reach `call` through its action, or the call could never be collected.
-                s.cleanable = ApiManagement.CLEANER.register(call, s::abandon);
-            }
+        // Always settled, even without a reservation: analytics and the per-product metrics need the tokens too.
+        final Credential c = flow.credential;
+        final UsageListener.UsageRecord template = new UsageListener.UsageRecord(
+                call.requestId(), product.name(), c.app().id(), c.developer().id(), c.key().id(),
+                req != null ? req.model() : null, 0, 0, false, UsageListener.Outcome.COMPLETED);
+        final Settlement settlement = new Settlement(limiter, reservation, input, listener, template);
+        final ExchangeEnd endedAlready;
+        synchronized (flow) {
+            // A limiter that answers on its own thread may answer after the client left and the exchange ended.
+            flow.settlement = settlement;
+            endedAlready = flow.end;
         }
+        if (endedAlready != null) {
+            settlement.end(endedAlready);
+        }
+        if (product.priority() != null) {
+            // Honoured by the flow control of whichever pool the request is routed to.
+            call.priority(product.priority());
+        }
+
         final Map<String, String> set = product.objective() != null ? Map.of(OBJECTIVE_HEADER, product.objective())
                                                                     : Map.of();
         HttpData newBody = null;
@@ -371,7 +398,7 @@ final class ApiManagementExtension implements Extension {
                     s.usage(u);
                     drop = flow.hideUsage && chunk.choicesEmpty();
                 }
-                s.counted.addAndGet(Math.max(chunk.choicesWithText(), chunk.textChars() / 4));
+                s.counted += (Math.max(chunk.choicesWithText(), chunk.textChars() / 4));
             }
             if (drop && kept == null) {
                 kept = new ByteArrayOutputStream(run.length);
@@ -407,8 +434,64 @@ final class ApiManagementExtension implements Extension {
             s.usage(u);
         } else {
             final ResponseChunks.Chunk chunk = ResponseChunks.read(whole, 0, whole.length);
-            s.counted.addAndGet(Math.max(chunk.choicesWithText(), (chunk.textChars() + 3) / 4));
+            s.counted += (Math.max(chunk.choicesWithText(), (chunk.textChars() + 3) / 4));
         }
+    }
+
+    /* ------------------------------------------------------------------------------------------ end */
+
+    /**
+     * Settles the request's reservation with what is known at its end, and counts and queues its analytics record;
+     * runs once per request, on its event loop, after its last event.
+     */
+    private void onEnd(ExtensionCall call, Flow flow, ExchangeEnd end, @Nullable AnalyticsWriter writer) {
+        boolean submitted = false;
+        try {
+            final Settlement s;
+            synchronized (flow) {
+                flow.end = end;
+                s = flow.settlement;
+            }
+            if (s != null) {
+                s.end(end);
+            }
+            final Credential c = flow.credential != null ? flow.credential : flow.identified;
+            final OpenAiRequest req = call.request();
+            final Instant time = end.startEpochMicros() > 0
+                                 ? Instant.EPOCH.plusNanos(end.startEpochMicros() * 1000)
+                                 : apim.clock().instant();
+            final AnalyticsRecord record = new AnalyticsRecord(
+                    UUID.randomUUID().toString(), time, call.requestId(), c != null ? c.key().id() : null,
+                    c != null ? c.app().id() : null, c != null ? c.developer().id() : null,
+                    flow.product != null ? flow.product.name() : null, req != null ? req.model() : null,
+                    end.targetModel(), end.pool(), end.status(), Math.max(0, end.totalNanos() / 1000),
+                    Math.max(0, end.upstreamNanos() / 1000),
+                    s != null ? s.chargedInput : Math.max(0, end.inputTokens()),
+                    s != null ? s.chargedOutput : Math.max(0, end.outputTokens()),
+                    Math.max(0, end.cachedTokens()), Math.max(0, end.requestBytes()),
+                    Math.max(0, end.responseBytes()), errorCode(flow, end));
+            submitted = true;
+            apim.record(writer, record);
+        } catch (RuntimeException e) {
+            logger.warn("[{}] cannot settle or record the request: {}", call.requestId(), e.toString());
+        } finally {
+            if (writer != null && !submitted) {
+                writer.abandon();
+            }
+        }
+    }
+
+    /** Apigee's errorcode for our faults, the gateway's error kind for its own, {@code http_<status>} for others. */
+    private static @Nullable String errorCode(Flow flow, ExchangeEnd end) {
+        if (flow.fault != null && end.status() == flow.fault.status().code()) {
+            return flow.fault.errorCode();
+        }
+        final String detail = end.errorDetail();
+        if (detail != null && !detail.isEmpty()) {
+            final int semi = detail.indexOf(';');
+            return semi < 0 ? detail : detail.substring(0, semi);
+        }
+        return end.status() >= 400 || end.status() == 0 ? "http_" + end.status() : null;
     }
 
     /* ------------------------------------------------------------------------------------------ faults */
@@ -454,11 +537,20 @@ final class ApiManagementExtension implements Extension {
 
     /* ------------------------------------------------------------------------------------------ state */
 
-    /** One request's state, kept in {@link ExtensionCall#state()}; touched only on the request's event loop. */
+    /**
+     * One request's state, kept in {@link ExtensionCall#state()}; touched on the request's event loop, except that a
+     * limiter may answer on its own thread, which is why {@code settlement} and {@code end} are set under its lock.
+     */
     private static final class Flow {
         String path = "";
         String method = "";
         @Nullable Credential credential;
+        /** The key's credential once found, even when a later check refused it (for analytics). */
+        @Nullable Credential identified;
+        /** The fault API management answered with, if any. */
+        @Nullable ApigeeFault fault;
+        /** How the exchange ended, once it has (guarded by the flow's lock, with {@link #settlement}). */
+        @Nullable ExchangeEnd end;
         List<ApiProduct> candidates = List.of();
         @Nullable ApiProduct product;
         @Nullable Admission admission;
@@ -469,23 +561,25 @@ final class ApiManagementExtension implements Extension {
     }
 
     /**
-     * What settling a reservation needs. It must not reference the request's {@link ExtensionCall} or {@link Flow}:
-     * the Cleaner holds it until the call is collected. Fields are written on the event loop and may be read by the
-     * Cleaner's thread, hence volatile.
+     * A request's reservation and what is known of its real use; settled once, at the end of the response body or
+     * at the end of the exchange, whichever comes first. Fed on the request's event loop; settling is synchronized
+     * because a limiter answering on its own thread may settle a request whose exchange already ended.
      */
     static final class Settlement {
         private final RateLimiter limiter;
         private final Reservation reservation;
         private final long estimatedInput;
-        final AtomicLong counted = new AtomicLong();
-        volatile boolean responseStarted;
-        volatile boolean upstreamFailed;
-        private volatile long usageInput = -1;
-        private volatile long usageOutput = -1;
-        volatile Cleaner.@Nullable Cleanable cleanable;
+        long counted;
+        boolean responseStarted;
+        boolean upstreamFailed;
+        private long usageInput = -1;
+        private long usageOutput = -1;
         private final UsageListener listener;
         private final UsageListener.UsageRecord template;
-        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private boolean done;
+        /** What was charged when settled (for analytics). */
+        long chargedInput;
+        long chargedOutput;
 
         Settlement(RateLimiter limiter, Reservation reservation, long estimatedInput, UsageListener listener,
                    UsageListener.UsageRecord template) {
@@ -505,24 +599,41 @@ final class ApiManagementExtension implements Extension {
             }
         }
 
-        /** Settles with what the response reported, or what was counted. */
+        /** The response body ended: settles with what it reported, or what was counted. */
         void finish() {
-            settleNow(false);
-            final Cleaner.Cleanable c = cleanable;
-            if (c != null) {
-                c.clean();
-            }
+            settle(UsageListener.Outcome.COMPLETED, -1, -1);
         }
 
-        /** Run by the Cleaner when the request was collected; does nothing if it was settled. */
-        void abandon() {
-            settleNow(true);
-        }
-
-        private void settleNow(boolean abandoned) {
-            if (!done.compareAndSet(false, true)) {
+        /**
+         * The exchange ended. If the response body's end was not seen, settles now: nothing for a request no model
+         * server answered (or answered with an error status); for one whose response started, what the model
+         * server reported or what was generated so far (the gateway's count of streamed tokens, or the extension's
+         * own, whichever is larger).
+         */
+        synchronized void end(ExchangeEnd end) {
+            if (done) {
                 return;
             }
+            responseStarted |= end.upstreamResponded();
+            if (end.upstreamResponded() && end.status() >= 400 && !end.clientCancelled()) {
+                upstreamFailed = true;
+            }
+            final UsageListener.Outcome outcome;
+            if (!responseStarted || upstreamFailed) {
+                outcome = upstreamFailed ? UsageListener.Outcome.UPSTREAM_ERROR
+                                         : UsageListener.Outcome.ABANDONED_BEFORE_RESPONSE;
+            } else {
+                outcome = end.clientCancelled() || end.upstreamFailed()
+                          ? UsageListener.Outcome.ABANDONED_AFTER_RESPONSE : UsageListener.Outcome.COMPLETED;
+            }
+            settle(outcome, end.inputTokens(), end.outputTokens());
+        }
+
+        private synchronized void settle(UsageListener.Outcome requested, long gatewayInput, long gatewayOutput) {
+            if (done) {
+                return;
+            }
+            done = true;
             final long in;
             final long out;
             final UsageListener.Outcome outcome;
@@ -533,16 +644,22 @@ final class ApiManagementExtension implements Extension {
                 outcome = upstreamFailed ? UsageListener.Outcome.UPSTREAM_ERROR
                                          : UsageListener.Outcome.ABANDONED_BEFORE_RESPONSE;
             } else {
-                in = usageInput >= 0 ? usageInput : estimatedInput;
-                out = usageOutput >= 0 ? usageOutput : counted.get();
-                outcome = abandoned ? UsageListener.Outcome.ABANDONED_AFTER_RESPONSE
-                                    : UsageListener.Outcome.COMPLETED;
+                in = usageInput >= 0 ? usageInput : gatewayInput >= 0 ? gatewayInput : estimatedInput;
+                out = usageOutput >= 0 ? usageOutput : Math.max(counted, Math.max(0, gatewayOutput));
+                outcome = requested;
             }
-            limiter.settle(reservation, in, out).whenComplete((unused, cause) -> {
-                if (cause != null) {
-                    logger.warn("token reservation could not be settled: {}", cause.toString());
-                }
-            });
+            chargedInput = in;
+            chargedOutput = out;
+            if (!reservation.held().isEmpty()) {
+                limiter.settle(reservation, in, out).whenComplete((unused, cause) -> {
+                    if (cause != null) {
+                        logger.warn("token reservation could not be settled: {}", cause.toString());
+                    }
+                });
+            }
+            if (listener == UsageListener.NOOP) {
+                return;
+            }
             final UsageListener.UsageRecord t = template;
             try {
                 listener.onSettled(new UsageListener.UsageRecord(

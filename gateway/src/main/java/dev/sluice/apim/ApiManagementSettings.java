@@ -48,6 +48,8 @@ import dev.sluice.apim.limit.RedisRateLimiter;
  *   <tr><td>{@code rateLimiterFailure}</td><td>{@code open}</td><td>when Redis does not answer in time:
  *       {@code open} admits the request uncounted, {@code closed} refuses it with a 503 fault</td></tr>
  *   <tr><td>{@code rateLimiterTimeout}</td><td>{@code 50ms}</td><td>how long one Redis decision may take</td></tr>
+ *   <tr><td>{@code analytics}</td><td>{@code true}</td><td>write one analytics record per request (into
+ *       {@code analytics.db} in {@code dataDir}, or the module's analytics store)</td></tr>
  * </table>
  *
  * <p>See {@code docs/api-management-stores.md} for running several replicas.
@@ -56,12 +58,13 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
                                     boolean stripCredentials, boolean trustClientObjective, int defaultMaxTokens,
                                     boolean includeUsage, Duration cacheSync, long cacheSize,
                                     @Nullable String keyStore, @Nullable String rateLimiter,
-                                    RedisRateLimiter.FailureMode rateLimiterFailure, Duration rateLimiterTimeout) {
+                                    RedisRateLimiter.FailureMode rateLimiterFailure, Duration rateLimiterTimeout, boolean analytics) {
 
     private static final Set<String> KEYS = Set.of("keyHeaders", "defaultSecurityEnabled", "dataDir",
                                                    "stripCredentials", "trustClientObjective", "defaultMaxTokens",
                                                    "includeUsage", "cacheSync", "cacheSize", "keyStore",
-                                                   "rateLimiter", "rateLimiterFailure", "rateLimiterTimeout");
+                                                   "rateLimiter", "rateLimiterFailure", "rateLimiterTimeout",
+                                                   "analytics");
     private static final Pattern HEADER = Pattern.compile("[a-z0-9!#$%&'*+\\-.^_`|~]+");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
@@ -90,7 +93,7 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
                                  boolean includeUsage, Duration cacheSync, long cacheSize) {
         this(keyHeaders, defaultSecurityEnabled, dataDir, stripCredentials, trustClientObjective, defaultMaxTokens,
              includeUsage, cacheSync, cacheSize, null, null, RedisRateLimiter.FailureMode.OPEN,
-             Duration.ofMillis(50));
+             Duration.ofMillis(50), true);
     }
 
     /** Shows the key store URL without its parameters, which may hold a password. */
@@ -135,7 +138,8 @@ public record ApiManagementSettings(List<String> keyHeaders, boolean defaultSecu
                 number(metadata, "cacheSize", 100_000, 1, Long.MAX_VALUE),
                 blankToNull(metadata.get("keyStore")), rateLimiter(metadata.get("rateLimiter")),
                 failureMode(metadata.get("rateLimiterFailure")),
-                duration(metadata, "rateLimiterTimeout", Duration.ofMillis(50)));
+                duration(metadata, "rateLimiterTimeout", Duration.ofMillis(50)),
+                bool(metadata, "analytics", true));
     }
 
     private static @Nullable String blankToNull(@Nullable String v) {

@@ -66,11 +66,25 @@ public final class ApiProduct {
     private final @Nullable String objective;
     private final @Nullable Integer defaultMaxTokens;
     private final QuotaIdentifier quotaIdentifier;
+    private final @Nullable Integer priority;
 
     /** Creates a product; see the class comment for the matching rules. */
     public ApiProduct(String name, @Nullable String displayName, List<String> models, List<Operation> operations,
                       List<Quota> quotas, @Nullable SpikeArrestRate spikeArrest, @Nullable String objective,
                       @Nullable Integer defaultMaxTokens, QuotaIdentifier quotaIdentifier) {
+        this(name, displayName, models, operations, quotas, spikeArrest, objective, defaultMaxTokens,
+             quotaIdentifier, null);
+    }
+
+    /**
+     * Creates a product with a scheduling {@code priority} (the endpoint picker's objective priority, for whichever
+     * pool a request is routed to; negative is sheddable), or {@code null} to leave the request's priority alone.
+     */
+    public ApiProduct(String name, @Nullable String displayName, List<String> models, List<Operation> operations,
+                      List<Quota> quotas, @Nullable SpikeArrestRate spikeArrest, @Nullable String objective,
+                      @Nullable Integer defaultMaxTokens, QuotaIdentifier quotaIdentifier,
+                      @Nullable Integer priority) {
+        this.priority = priority;
         this.name = requireNonNull(name, "name");
         this.displayName = displayName;
         this.models = List.copyOf(models);
@@ -102,7 +116,8 @@ public final class ApiProduct {
         return new ApiProduct(resource.metadata().name(), spec.displayName(), spec.models(), operations, quotas,
                               spec.spikeArrest() != null ? SpikeArrestRate.parse(spec.spikeArrest()) : null,
                               spec.objective(), spec.defaultMaxTokens(),
-                              QuotaIdentifier.valueOf(spec.quotaIdentifier().toUpperCase(Locale.ROOT)));
+                              QuotaIdentifier.valueOf(spec.quotaIdentifier().toUpperCase(Locale.ROOT)),
+                              spec.priority());
     }
 
     /** Returns whether the product covers {@code method} on {@code path} (without query). */
@@ -167,6 +182,11 @@ public final class ApiProduct {
         return objective;
     }
 
+    /** Returns the scheduling priority of the product's requests, or {@code null} when it sets none. */
+    public @Nullable Integer priority() {
+        return priority;
+    }
+
     /** Returns the output tokens reserved for a request without {@code max_tokens}, or {@code null} for the default. */
     public @Nullable Integer defaultMaxTokens() {
         return defaultMaxTokens;
@@ -180,7 +200,8 @@ public final class ApiProduct {
     public String toString() {
         return "ApiProduct{" + name + ", models=" + models + ", operations=" + operations + ", quotas=" + quotas +
                (spikeArrest != null ? ", spikeArrest=" + spikeArrest : "") +
-               (objective != null ? ", objective=" + objective : "") + '}';
+               (objective != null ? ", objective=" + objective : "") +
+               (priority != null ? ", priority=" + priority : "") + '}';
     }
 
     /** Compiles a model glob: {@code *} any characters, {@code ?} one, everything else literal. */

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Receives one record per admitted request once its token use is known: the feed that analytics (Apigee's
  * {@code api_product}, {@code developer_app}, {@code client_id} dimensions plus token counts) and billing build on.
- * Called on a request's event loop or, for abandoned requests, on a cleaner thread; it must not block.
+ * Called on the request's event loop, at the end of its response body or of its exchange; it must not block.
  */
 @FunctionalInterface
 public interface UsageListener {
@@ -24,9 +24,9 @@ public interface UsageListener {
         COMPLETED,
         /** The model server answered with an error status; no tokens are charged. */
         UPSTREAM_ERROR,
-        /** The request ended unseen after its response started (a client that left): counted tokens. */
+        /** The exchange ended before its response was complete (a client that left): tokens generated so far. */
         ABANDONED_AFTER_RESPONSE,
-        /** The request ended unseen before any response (refused later in the chain, no route): no tokens. */
+        /** No model server answered (refused later in the chain, no route, no capacity, shed): no tokens. */
         ABANDONED_BEFORE_RESPONSE
     }
 

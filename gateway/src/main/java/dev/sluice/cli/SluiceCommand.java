@@ -9,6 +9,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.ApiManagement;
+import dev.sluice.apim.ApiManagementSettings;
+import dev.sluice.apim.admin.ApimAdminService;
+import dev.sluice.apim.analytics.AnalyticsStore;
+import dev.sluice.apim.analytics.JdbcAnalyticsStore;
+import dev.sluice.apim.store.KeyStore;
+import dev.sluice.apim.store.SqliteKeyStore;
+import dev.sluice.apim.cli.AnalyticsCommand;
 import dev.sluice.apim.cli.AppsCommand;
 import dev.sluice.apim.cli.DevelopersCommand;
 import dev.sluice.apim.cli.KeysCommand;
@@ -26,13 +33,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code sluice} command line: {@code serve}, {@code check}, {@code sim}, and {@code keys}, {@code apps} and
- * {@code developers} for API management.
+ * The {@code sluice} command line: {@code serve}, {@code check}, {@code sim}, and {@code keys}, {@code apps},
+ * {@code developers} and {@code analytics} for API management.
  */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
          description = "An open inference gateway for pools of LLM model servers.",
          subcommands = { SluiceCommand.Serve.class, SluiceCommand.Check.class, SluiceCommand.Sim.class,
-                         KeysCommand.class, AppsCommand.class, DevelopersCommand.class })
+                         KeysCommand.class, AppsCommand.class, DevelopersCommand.class, AnalyticsCommand.class })
 public final class SluiceCommand implements Runnable {
 
     /** The quickstart folder, relative to the Sluice home (the repository root). */
@@ -99,6 +106,30 @@ public final class SluiceCommand implements Runnable {
                               "Default: ${DEFAULT-VALUE}.")
         int accessLogDefaultRate = -1;
 
+        // API management's admin REST API (see docs/api-management.md).
+        @Option(names = "--admin-token-file", paramLabel = "FILE",
+                description = "File whose content is the admin token of the API management admin API on the " +
+                              "admin listener (else $SLUICE_ADMIN_TOKEN). Without a token that API is disabled.")
+        @Nullable Path adminTokenFile;
+
+        @Option(names = "--apim-data-dir", paramLabel = "DIR",
+                description = "The key store and analytics the admin API manages. Default: $SLUICE_DATA_DIR, " +
+                              "else the Sluice home's data folder.")
+        @Nullable Path apimDataDir;
+
+        /** Returns the admin token from the file or the environment, or {@code null} when none is configured. */
+        @Nullable String adminToken() throws java.io.IOException {
+            if (adminTokenFile != null) {
+                final String t = Files.readString(adminTokenFile).strip();
+                if (t.isEmpty()) {
+                    throw new IllegalArgumentException("--admin-token-file: " + adminTokenFile + " is empty");
+                }
+                return t;
+            }
+            final String env = System.getenv("SLUICE_ADMIN_TOKEN");
+            return env == null || env.isBlank() ? null : env.strip();
+        }
+
         ObserveOptions observeOptions() {
             final ObserveOptions o = new ObserveOptions().metricNaming(MetricNaming.parse(metricsNames))
                                                          .traceSampleRatio(traceSampleRatio)
@@ -117,9 +148,11 @@ public final class SluiceCommand implements Runnable {
                 return 2;
             }
             final ObserveOptions observe;
+            final String adminToken;
             try {
                 observe = observeOptions();
-            } catch (IllegalArgumentException e) {
+                adminToken = adminToken();
+            } catch (IllegalArgumentException | java.io.IOException e) {
                 System.err.println("sluice: " + e.getMessage());
                 return 2;
             }
@@ -132,8 +165,19 @@ public final class SluiceCommand implements Runnable {
                 final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));
                 final AtomicReference<GatewayServer> running = new AtomicReference<>();
                 apim.productsFromConfig(() -> running.get() != null ? running.get().snapshot().config() : initial);
-                gateway = GatewayServer.start(initial, new GatewayServer.Options()
-                        .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe));
+                // API management closes after the listeners, so analytics of requests in flight are written.
+                final GatewayServer.Options options = new GatewayServer.Options()
+                        .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe)
+                        .closeAfter(apim);
+                if (adminToken != null) {
+                    final Path dir = apimDataDir != null ? apimDataDir : ApiManagementSettings.defaultDataDir();
+                    final KeyStore keys = SqliteKeyStore.open(dir, java.time.Clock.systemUTC());
+                    final AnalyticsStore analytics = JdbcAnalyticsStore.sqlite(dir);
+                    options.adminService(ApimAdminService.PATH, new ApimAdminService(
+                                   keys, analytics, adminToken, java.time.Clock.systemUTC()))
+                           .closeAfter(keys).closeAfter(analytics);
+                }
+                gateway = GatewayServer.start(initial, options);
                 running.set(gateway);
             } catch (ConfigException e) {
                 apim.close();
@@ -142,8 +186,8 @@ public final class SluiceCommand implements Runnable {
             }
             final CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // Drains requests in flight, then flushes API management's analytics and closes its stores.
                 gateway.close();
-                apim.close();
                 stopped.countDown();
             }, "sluice-shutdown"));
             System.out.println("sluice: serving on 127.0.0.1:" + gateway.port() + " (admin 127.0.0.1:" +

@@ -905,8 +905,9 @@ final class ResourceBinder {
         }
         final Integer defaultMaxTokens = spec.integer("defaultMaxTokens", 0, Integer.MAX_VALUE);
         final String quotaIdentifier = spec.oneOf("quotaIdentifier", "app", List.of("app", "developer", "key"));
+        final Integer priority = spec.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE);
         return new ApiProductSpec(displayName, description, models, operations, quotas, spikeArrest, objective,
-                                  defaultMaxTokens, quotaIdentifier);
+                                  defaultMaxTokens, quotaIdentifier, priority);
     }
 
     /* ------------------------------------------------------------------------------------------ BackendPolicy */

@@ -177,7 +177,7 @@ public final class Resources {
     public record ApiProductSpec(@Nullable String displayName, @Nullable String description, List<String> models,
                                  List<ApiOperation> operations, List<ApiQuota> quotas, @Nullable String spikeArrest,
                                  @Nullable String objective, @Nullable Integer defaultMaxTokens,
-                                 String quotaIdentifier) {}
+                                 String quotaIdentifier, @Nullable Integer priority) {}
 
     /** An operation: a path ({@code *} one segment, a trailing {@code /**} any rest) and methods (empty: any). */
     public record ApiOperation(String path, List<String> methods) {}

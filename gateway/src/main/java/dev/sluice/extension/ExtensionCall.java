@@ -2,6 +2,8 @@ package dev.sluice.extension;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.jspecify.annotations.Nullable;
 
@@ -18,6 +20,8 @@ public final class ExtensionCall {
     private @Nullable OpenAiRequest request;
     private Map<String, String> metadata = Map.of();
     private String extensionName = "";
+    private final CompletableFuture<ExchangeEnd> end = new CompletableFuture<>();
+    private @Nullable Integer priority;
 
     /** Creates the call state of one request. */
     public ExtensionCall(String requestId) {
@@ -57,5 +61,33 @@ public final class ExtensionCall {
     /** Sets the parsed request; called by the gateway when the body has been read. */
     public void request(@Nullable OpenAiRequest request) {
         this.request = request;
+    }
+
+    /**
+     * Sets the request's objective priority (higher is more important; negative priorities are sheddable), used by
+     * the flow control and endpoint picker of whichever pool the request is routed to. It overrides the priority of
+     * an {@code x-gateway-inference-objective} the request names. Set it in a request event.
+     */
+    public void priority(int priority) {
+        this.priority = priority;
+    }
+
+    /** Returns the priority an extension set, or {@code null} if none did. */
+    public @Nullable Integer priority() {
+        return priority;
+    }
+
+    /**
+     * Returns a stage completed once, on the request's event loop, when the gateway is done with the exchange,
+     * whatever the path it took: a normal answer, an immediate response, no route or capacity, a client that left
+     * mid-stream, a model server that died. Extensions settle what they hold for the request here.
+     */
+    public CompletionStage<ExchangeEnd> onEnd() {
+        return end.minimalCompletionStage();
+    }
+
+    /** Completes {@link #onEnd()}; called by the gateway once per exchange (later calls are ignored). */
+    public void end(ExchangeEnd how) {
+        end.complete(how);
     }
 }

@@ -41,6 +41,7 @@ import dev.sluice.config.Resources.BackendRef;
 import dev.sluice.config.Resources.InferenceObjectiveSpec;
 import dev.sluice.extension.ChainOutcome;
 import dev.sluice.extension.ChainRunner;
+import dev.sluice.extension.ExchangeEnd;
 import dev.sluice.extension.ExtensionCall;
 import dev.sluice.extension.ExtensionChains.Chain;
 import dev.sluice.extension.ExtensionEvent;
@@ -129,6 +130,12 @@ final class Exchange {
     /** The wait for admission while the pool is saturated, so a client that leaves can give up its place. */
     private @Nullable CompletableFuture<Admission> admission;
     private @Nullable FlowController flow;
+    /** Whether the client left (or reset the stream) before the exchange was complete. */
+    private boolean clientCancelled;
+    /** Whether an upstream sent response headers (so it did work for the request). */
+    private boolean upstreamResponded;
+    /** Whether the upstream refused, timed out or broke. */
+    private boolean upstreamFailed;
 
     Exchange(ServiceRequestContext ctx, GatewaySnapshot snapshot, UpstreamClients clients, LocalLoad localLoad,
              ExchangeListener listener, RandomGenerator random, RequestHeaders headers) {
@@ -149,7 +156,12 @@ final class Exchange {
         // A generated id is added to the upstream request in send(), saving a copy of the headers here.
         requestId = requestIdGiven ? given : newRequestId();
         ctx.setAttr(ProxyService.REQUEST_ID_ATTR, requestId);
-        ctx.whenRequestCancelling().thenRun(this::cancelUpstream);
+        ctx.whenRequestCancelling().thenAccept(cause -> {
+            if (!(Exceptions.peel(cause) instanceof com.linecorp.armeria.server.RequestTimeoutException)) {
+                clientCancelled = true;
+            }
+            cancelUpstream();
+        });
         if (listener != ExchangeListener.NOOP) {
             ctx.log().whenComplete().thenAccept(log -> listener.onComplete(record(log)));
         }
@@ -170,6 +182,15 @@ final class Exchange {
                 extensionCalls.add(new ExtensionCallRecord(name, event.configName(), outcome,
                                                            System.nanoTime() - nanos, nanos));
                 listener.onExtensionCall(name, event, outcome, nanos);
+            });
+            // Extensions learn how the exchange ended on every path, once the log is complete.
+            final ExtensionCall c = call;
+            ctx.log().whenComplete().thenAccept(log -> {
+                if (ctx.eventLoop().inEventLoop()) {
+                    c.end(end(log));
+                } else {
+                    ctx.eventLoop().execute(() -> c.end(end(log)));
+                }
             });
         }
         final CompletableFuture<ChainOutcome> requestHeaders =
@@ -204,6 +225,7 @@ final class Exchange {
             finish(tooLarge());
         } else {
             // The client went away or broke the request stream: nobody is left to answer.
+            clientCancelled = true;
             errorDetail = "http_request_error; details=\"client_disconnected\"";
             finish(HttpResponse.ofFailure(t));
         }
@@ -353,6 +375,10 @@ final class Exchange {
                 priority = spec.priority();
             }
         }
+        if (call != null && call.priority() != null) {
+            // An extension's priority holds for whichever pool the request was routed to.
+            priority = call.priority();
+        }
         flow = pool.flow();
         final CompletableFuture<Admission> admitted = pool.flow().admit(pool.name(), priority);
         admission = admitted;
@@ -456,6 +482,7 @@ final class Exchange {
                     listener.onRetry(nullToEmpty(poolName), ep.authority(), "connect_failure");
                     send(order, index + 1, maxAttempts, protocol, options);
                 } else {
+                    upstreamFailed = true;
                     errorDetail = "connection_refused; details=\"all_endpoints_refused\"";
                     finish(OpenAiErrors.response(HttpStatus.SERVICE_UNAVAILABLE,
                                                  "Could not connect to any model server of the pool.",
@@ -481,6 +508,7 @@ final class Exchange {
     }
 
     private void upstreamFailedBeforeHeaders(Throwable t) {
+        upstreamFailed = true;
         if (t instanceof ResponseTimeoutException) {
             errorDetail = "http_response_timeout";
             finish(OpenAiErrors.response(HttpStatus.GATEWAY_TIMEOUT, "The model server did not answer in time.",
@@ -497,6 +525,7 @@ final class Exchange {
         final MediaType contentType = upstreamHeaders.contentType();
         final boolean sse = contentType != null && contentType.is(MediaType.EVENT_STREAM);
         stream = sse;
+        upstreamResponded = true;
         final boolean mapModel = targetModel != null && !targetModel.equals(clientModel);
         final boolean bodyExtensions = runner != null && runner.handles(ExtensionEvent.RESPONSE_BODY);
         final boolean aggregate = !sse && (isOpenAiPath(pathOnly(headers.path())) || mapModel || bodyExtensions);
@@ -536,6 +565,7 @@ final class Exchange {
             if (cause != null) {
                 release(ep);
                 if (!response.isDone()) {
+                    upstreamFailed = true;
                     errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
                     finish(OpenAiErrors.response(HttpStatus.BAD_GATEWAY,
                                                  "The model server closed the connection before the response " +
@@ -675,6 +705,7 @@ final class Exchange {
 
         @Override
         public @Nullable HttpData onUpstreamFailure(Throwable cause) {
+            upstreamFailed = true;
             errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
             logger.debug("[{}] upstream stream broke: {}", requestId, cause.toString());
             return HttpData.wrap(OpenAiErrors.sseErrorEvent(
@@ -716,6 +747,7 @@ final class Exchange {
 
         @Override
         public @Nullable HttpData onUpstreamFailure(Throwable cause) {
+            upstreamFailed = true;
             errorDetail = "http_response_incomplete; details=\"upstream_reset\"";
             return null;
         }
@@ -878,6 +910,30 @@ final class Exchange {
                 usage != null ? usage.cachedTokens() : -1,
                 !reported && stream, errorDetail, pickNanos, start, upstreamStartNanos == 0 ? -1 : upstreamStartNanos,
                 trace, List.copyOf(extensionCalls));
+    }
+
+    /** How the exchange ended, for extensions. */
+    private ExchangeEnd end(RequestLog log) {
+        final int status = log.isAvailable(RequestLogProperty.RESPONSE_HEADERS)
+                           ? log.responseHeaders().status().code() : 0;
+        final Throwable cause = log.isAvailable(RequestLogProperty.RESPONSE_CAUSE) ? log.responseCause() : null;
+        final boolean cancelled = clientCancelled || isClientGone(cause);
+        final boolean reported = usage != null && usage.completionTokens() >= 0;
+        return new ExchangeEnd(
+                status, cancelled, upstreamResponded, upstreamFailed, log.requestLength(), log.responseLength(),
+                log.totalDurationNanos(),
+                upstreamStartNanos == 0 || upstreamEndNanos == 0 ? -1 : upstreamEndNanos - upstreamStartNanos,
+                poolName, targetModel, usage != null ? usage.promptTokens() : -1,
+                reported ? usage.completionTokens() : stream ? streamedEvents : -1,
+                usage != null ? usage.cachedTokens() : -1, errorDetail, log.requestStartTimeMicros());
+    }
+
+    private static boolean isClientGone(@Nullable Throwable cause) {
+        final Throwable t = cause == null ? null : Exceptions.peel(cause);
+        return t instanceof com.linecorp.armeria.common.ClosedSessionException ||
+               t instanceof com.linecorp.armeria.common.stream.ClosedStreamException ||
+               t instanceof com.linecorp.armeria.common.stream.CancelledSubscriptionException ||
+               t instanceof com.linecorp.armeria.common.stream.AbortedStreamException;
     }
 
     /** Returns a random (version 4) UUID without the cost of {@code SecureRandom}: ids need not be secret. */

@@ -99,6 +99,7 @@ public final class GatewayServer implements AutoCloseable {
     private volatile @Nullable ConfigWatcher watcher;
     private volatile long reloads;
     private volatile long failedReloads;
+    private final List<AutoCloseable> closeAfter;
 
     private GatewayServer(GatewayConfig config, Options options) {
         registry = options.registry;
@@ -107,6 +108,7 @@ public final class GatewayServer implements AutoCloseable {
         server = dataServer(config, options);
         admin = adminServer(options);
         prober = new EndpointProber(current::get, Duration.ofSeconds(1), Duration.ofMillis(500));
+        closeAfter = List.copyOf(options.closeAfter);
     }
 
     /** Settings that are not part of the resource configuration. */
@@ -118,6 +120,7 @@ public final class GatewayServer implements AutoCloseable {
         private ObserveOptions observe = new ObserveOptions();
         private @Nullable Path watch;
         private final Map<String, HttpService> adminServices = new LinkedHashMap<>();
+        private final List<AutoCloseable> closeAfter = new ArrayList<>();
 
         /** Sets the admin listener's address and port (0 picks a free port). */
         public Options admin(String address, int port) {
@@ -153,6 +156,16 @@ public final class GatewayServer implements AutoCloseable {
                                           requireNonNull(service, "service")) != null) {
                 throw new IllegalArgumentException("admin path already served: " + pathPrefix);
             }
+            return this;
+        }
+
+        /**
+         * Closes {@code resource} when the gateway closes, after its listeners have stopped (so requests in flight
+         * have finished): for modules that flush what requests produced, such as API management's analytics.
+         * Resources are closed in the order they were added.
+         */
+        public Options closeAfter(AutoCloseable resource) {
+            closeAfter.add(requireNonNull(resource, "resource"));
             return this;
         }
 
@@ -388,6 +401,13 @@ public final class GatewayServer implements AutoCloseable {
         // Each Armeria server waits out its own event loop's quiet period when it stops, so stop them together.
         CompletableFuture.allOf(server.stop(), admin.stop()).join();
         clients.close();
+        for (AutoCloseable c : closeAfter) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                logger.error("closing {} failed", c, e);
+            }
+        }
         simulators.close();
         observability.close();
     }

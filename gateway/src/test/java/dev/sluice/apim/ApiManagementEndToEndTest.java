@@ -67,6 +67,7 @@ class ApiManagementEndToEndTest {
     static Path dir;
     static ManualClock clock;
     static SqliteKeyStore gatewayStore;
+    static dev.sluice.apim.analytics.JdbcAnalyticsStore analyticsStore;
     static ApiManagement apim;
     static TestGateway gateway;
     static ListAppender<ILoggingEvent> logs;
@@ -88,7 +89,8 @@ class ApiManagementEndToEndTest {
 
         clock = ManualClock.at("2026-03-10T12:00:05Z");
         gatewayStore = SqliteKeyStore.open(dir.resolve("data"), clock);
-        apim = ApiManagement.builder().clock(clock).keyStore(gatewayStore).build();
+        analyticsStore = dev.sluice.apim.analytics.JdbcAnalyticsStore.sqlite(dir.resolve("data"));
+        apim = ApiManagement.builder().clock(clock).keyStore(gatewayStore).analyticsStore(analyticsStore).build();
         final StringBuilder yaml = new StringBuilder();
         try (var files = Files.list(EXAMPLE)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
@@ -106,6 +108,7 @@ class ApiManagementEndToEndTest {
     static void stop() {
         gateway.close();
         apim.close();
+        analyticsStore.close();
         gatewayStore.close();
         final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAppender(logs);
@@ -328,5 +331,25 @@ class ApiManagementEndToEndTest {
                 assertThat(r.toString()).doesNotContain(s);
             }
         }
+    }
+
+    @Test
+    @Order(8)
+    void theFlowShowsInAnalytics() {
+        // What `sluice analytics --group-by product` prints for this flow, once the writer has flushed (1 s).
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                                 .until(() -> analyticsStore.summarize(dev.sluice.apim.analytics.AnalyticsQuery.all())
+                                                            .get(0).requests() == gateway.records().size());
+        final JsonNode rows = sluice("analytics", "--group-by", "product");
+        final Map<String, JsonNode> byProduct = new java.util.HashMap<>();
+        rows.forEach(r -> byProduct.put(r.get("product").isNull() ? "(not set)" : r.get("product").stringValue(),
+                                        r));
+        // starter: the SDK's successes, the raw fault check and the quota's refusals (429 counts as an error).
+        assertThat(byProduct.get("starter").get("errors").asLong()).isGreaterThanOrEqualTo(2);
+        assertThat(byProduct.get("starter").get("outputTokens").asLong()).isPositive();
+        assertThat(byProduct.get("premium").get("requests").asLong()).isGreaterThanOrEqualTo(3);
+        // Requests refused before a product was known: no key, unknown key, model outside the product.
+        assertThat(byProduct.get("(not set)").get("errors").asLong())
+                .isEqualTo(byProduct.get("(not set)").get("requests").asLong());
     }
 }

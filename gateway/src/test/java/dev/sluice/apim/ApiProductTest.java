@@ -124,6 +124,7 @@ class ApiProductTest {
                   objective: premium
                   defaultMaxTokens: 512
                   quotaIdentifier: developer
+                  priority: 5
                 """);
         assertThat(c.apiProducts()).hasSize(1);
         final ApiProduct p = ApiProduct.of(c.apiProducts().get(0));
@@ -140,6 +141,7 @@ class ApiProductTest {
         assertThat(p.objective()).isEqualTo("premium");
         assertThat(p.defaultMaxTokens()).isEqualTo(512);
         assertThat(p.quotaIdentifier()).isEqualTo(QuotaIdentifier.DEVELOPER);
+        assertThat(p.priority()).isEqualTo(5);
         assertThat(p.hasTokenQuotas()).isTrue();
     }
 
@@ -156,6 +158,7 @@ class ApiProductTest {
         assertThat(p.operations()).isEmpty();
         assertThat(p.quotas()).isEmpty();
         assertThat(p.spikeArrest()).isNull();
+        assertThat(p.priority()).isNull();
         assertThat(p.quotaIdentifier()).isEqualTo(QuotaIdentifier.APP);
         assertThat(p.hasTokenQuotas()).isFalse();
     }
@@ -173,6 +176,7 @@ class ApiProductTest {
                   - {interval: 0, timeUnit: fortnight, counts: words}
                   spikeArrest: 10/s
                   objective: missing
+                  priority: high
                   colour: blue
                 """)).containsExactly(
                 "ApiProduct/bad: spec.operations[0].path: v1/completions (expected: a path starting with /, " +
@@ -188,7 +192,8 @@ class ApiProductTest {
                 "(per minute))",
                 "ApiProduct/bad: spec.objective: missing (expected: the name of an InferenceObjective in namespace " +
                 "default; known: premium)",
+                "ApiProduct/bad: spec.priority: high (expected: an integer -2147483648..2147483647)",
                 "ApiProduct/bad: spec.colour: unknown field (expected: one of displayName, description, models, " +
-                "operations, quotas, spikeArrest, objective, defaultMaxTokens, quotaIdentifier)");
+                "operations, quotas, spikeArrest, objective, defaultMaxTokens, quotaIdentifier, priority)");
     }
 }

@@ -77,6 +77,35 @@ public final class TestGateway implements AutoCloseable {
                 backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: gemma}]
             """;
 
+    /**
+     * A pool {@code slow} whose server {@code slow-0} streams model {@code slow/model} slowly (20 ms a token, up to
+     * 5000 tokens), so a client can leave mid-stream without racing the stream's end; add it to {@link #TWO_POOLS}.
+     */
+    public static final String SLOW_POOL = """
+            ---
+            apiVersion: inference.networking.k8s.io/v1
+            kind: InferencePool
+            metadata: {name: slow}
+            spec:
+              selector: {matchLabels: {app: slow}}
+              targetPorts: [{number: 8000}]
+            ---
+            apiVersion: sluice.dev/v1alpha1
+            kind: ModelServer
+            metadata: {name: slow-0, labels: {app: slow}}
+            spec:
+              simulated: {model: slow/model, timeToFirstToken: 2ms, interTokenLatency: 20ms, outputTokens: 5000}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: slow}
+            spec:
+              parentRefs: [{name: gw}]
+              rules:
+              - matches: [{headers: [{name: X-Gateway-Base-Model-Name, value: slow/model}]}]
+                backendRefs: [{group: inference.networking.k8s.io, kind: InferencePool, name: slow}]
+            """;
+
     private final GatewayServer server;
     private final Path dir;
     private final ConcurrentLinkedQueue<ExchangeRecord> records;
