@@ -12,6 +12,11 @@ import dev.sluice.safety.Confidence;
 /** Threshold calibration and the held-out report of the training program. */
 final class Evaluation {
 
+    /** Levels used when the calibration split lacks positives or negatives for a head. */
+    static final double DEFAULT_LOW = 0.5;
+    static final double DEFAULT_MEDIUM = 0.7;
+    static final double DEFAULT_HIGH = 0.9;
+
     private Evaluation() {}
 
     /** Counts at one threshold. */
@@ -95,8 +100,9 @@ final class Evaluation {
     static double[] calibrate(HeadSpec spec, LinearHead head, List<LabelledText> rows,
                               Map<LabelledText, RowFeatures> emb) {
         List<Scored> cal = scored(spec, head, rows, emb, LabelledText.Split.CALIBRATION);
-        if (cal.stream().noneMatch(Scored::positive)) {
-            throw new IllegalStateException(spec.name() + ": no positives in the calibration split");
+        if (cal.stream().noneMatch(Scored::positive) || cal.stream().allMatch(Scored::positive)) {
+            // Only a small --subset run can leave a split without both classes; fixed levels keep it usable.
+            return new double[] {DEFAULT_LOW, DEFAULT_MEDIUM, DEFAULT_HIGH};
         }
         double[] sortedScores = cal.stream().mapToDouble(Scored::score).sorted().distinct().toArray();
         List<Double> candidates = new ArrayList<>();
