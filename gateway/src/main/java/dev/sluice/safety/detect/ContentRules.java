@@ -61,20 +61,42 @@ public final class ContentRules {
 
     /** The confidence per category that the lexicons alone justify (empty when nothing matches). */
     public Map<RaiCategory, Confidence> rai(String text) {
+        return rai(new TextView(text));
+    }
+
+    private static final String[] THREAT_ANCHORS = {"kill", "murder", "shoot", "stab", "rape", "hurt", "beat", "strangle",
+        "burn", "hang", "kys", "die", "raped", "shot", "live"};
+    private static final String[] RECIPE_ANCHORS = {"make", "build", "synthesize", "synthesise", "cook", "produce",
+        "manufacture", "create", "assemble", "brew", "extract", "weaponize", "weaponise"};
+    private static final String[] EXPLICIT_ANCHORS = {"porn*", "blowjob", "handjob", "orgasm", "masturbat*", "explicit",
+        "cumshot", "hentai", "graphic", "erotic"};
+    private static final String[] SLUR_ANCHORS = {"nigg*", "n1gg*", "kike*", "k1ke*", "spic*", "sp1c*", "chink*",
+        "ch1nk*", "wetback*", "fag*", "~f@g", "tranny", "trannies", "~tr@nn", "raghead*", "~r@ghead", "towelhead*",
+        "sandn*", "gook*", "g0ok*", "coon", "coons", "beaner*", "dyke*"};
+    private static final String[] DEHUMANISE_ANCHORS = {"vermin", "animals", "subhuman", "cockroaches", "rats",
+        "parasites", "disease", "plague", "filth", "trash", "exterminate", "gas", "deport"};
+    private static final String[] SEXUAL_ANCHORS = {"porn*", "nude", "naked", "blowjob", "handjob", "orgasm",
+        "masturbat*", "erotic", "explicit", "sex", "sexual*", "penis", "vagina", "clitoris", "cum*", "horny", "fuck*",
+        "sexting", "lewd", "fetish", "bdsm", "hentai", "stripping", "strip", "genital*", "breast*", "boobs", "nipple*",
+        "seduc*", "aroused", "intimate"};
+    private static final String[] CSAM_ANCHORS = {"csam", "child", "kiddie", "pedo", "pedophile", "jailbait"};
+
+    Map<RaiCategory, Confidence> rai(TextView view) {
+        String text = view.text;
         Map<RaiCategory, Confidence> out = new EnumMap<>(RaiCategory.class);
-        if (THREAT.matcher(text).find()) {
+        if (view.hasAny(THREAT_ANCHORS) && THREAT.matcher(text).find()) {
             out.put(RaiCategory.HARASSMENT, Confidence.HIGH);
         }
-        if (DANGEROUS_RECIPE.matcher(text).find()) {
+        if (view.hasAny(RECIPE_ANCHORS) && DANGEROUS_RECIPE.matcher(text).find()) {
             out.put(RaiCategory.DANGEROUS, Confidence.HIGH);
         }
-        if (EXPLICIT_SEXUAL.matcher(text).find()) {
+        if (view.hasAny(EXPLICIT_ANCHORS) && EXPLICIT_SEXUAL.matcher(text).find()) {
             out.put(RaiCategory.SEXUALLY_EXPLICIT, Confidence.MEDIUM);
         }
-        if (SLUR.matcher(text).find()) {
+        if (view.hasAny(SLUR_ANCHORS) && SLUR.matcher(text).find()) {
             out.put(RaiCategory.HATE_SPEECH, Confidence.MEDIUM);
         }
-        if (DEHUMANISE.matcher(text).find()) {
+        if (view.hasAny(DEHUMANISE_ANCHORS) && DEHUMANISE.matcher(text).find()) {
             out.put(RaiCategory.HATE_SPEECH, Confidence.HIGH);
         }
         return out;
@@ -82,8 +104,16 @@ public final class ContentRules {
 
     /** The CSAM rule: explicit CSAM terms, or sexual vocabulary near a minor without protective framing. */
     public @Nullable Confidence csam(String text) {
-        if (CSAM_TERMS.matcher(text).find()) {
+        return csam(new TextView(text));
+    }
+
+    @Nullable Confidence csam(TextView view) {
+        String text = view.text;
+        if (view.hasAny(CSAM_ANCHORS) && CSAM_TERMS.matcher(text).find()) {
             return Confidence.HIGH;
+        }
+        if (!view.hasAny(SEXUAL_ANCHORS)) {
+            return null;
         }
         var sexual = SEXUAL.matcher(text);
         while (sexual.find()) {

@@ -88,18 +88,19 @@ public final class DefaultSafetyScanner implements SafetyScanner {
         boolean pi = filters.contains(FilterKind.PI_AND_JAILBREAK) && atLeastThreeWords(text);
         boolean rai = filters.contains(FilterKind.RAI);
         boolean csam = filters.contains(FilterKind.CSAM);
+        TextView view = new TextView(text);
         RowFeatures features = learned != null && (pi || rai) && !text.isBlank() ? learned.features(text) : null;
 
         Confidence piConfidence = null;
         if (pi) {
-            piConfidence = injection.confidence(text);
+            piConfidence = injection.confidence(view);
             if (features != null) {
                 piConfidence = max(piConfidence, learned.level(LearnedStage.PI_HEAD, features));
             }
         }
         Map<RaiCategory, Confidence> raiFound = new EnumMap<>(RaiCategory.class);
         if (rai) {
-            raiFound.putAll(content.rai(text));
+            raiFound.putAll(content.rai(view));
             if (features != null) {
                 for (RaiCategory c : RaiCategory.values()) {
                     Confidence l = max(raiFound.get(c), learned.level(LearnedStage.raiHead(direction, c), features));
@@ -109,9 +110,9 @@ public final class DefaultSafetyScanner implements SafetyScanner {
                 }
             }
         }
-        Confidence csamConfidence = csam ? content.csam(text) : null;
-        List<SensitiveFinding> sdp = filters.contains(FilterKind.SDP) ? sensitive.find(text) : List.of();
-        List<UriFinding> bad = filters.contains(FilterKind.MALICIOUS_URIS) ? urls.find(text) : List.of();
+        Confidence csamConfidence = csam ? content.csam(view) : null;
+        List<SensitiveFinding> sdp = filters.contains(FilterKind.SDP) ? sensitive.find(view) : List.of();
+        List<UriFinding> bad = filters.contains(FilterKind.MALICIOUS_URIS) ? urls.find(view) : List.of();
         if (piConfidence == null && raiFound.isEmpty() && csamConfidence == null && sdp.isEmpty() && bad.isEmpty()) {
             return Detection.NONE;
         }

@@ -26,8 +26,8 @@ public final class MaliciousUrlDetector {
     public static final int MAX_URLS = 256;
 
     private static final Pattern URL = Pattern.compile(
-            "(?i)(?:\\b(?:https?|ftp)://|\\bwww\\.)[^\\s<>\"'`\\\\]+|\\bdata:[a-z]+/[a-z0-9.+-]+[;,][^\\s\"'`]+|"
-                    + "\\bhxxps?\\[?:\\]?//[^\\s<>\"'`]+");
+            "(?:(?:https?|ftp)://|www\\.)[^\\s<>\"'`\\\\]+|data:[a-z]+/[a-z0-9.+-]+[;,][^\\s\"'`]+|"
+                    + "hxxps?\\[?:\\]?//[^\\s<>\"'`]+");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
     private static final Pattern NUMERIC_HOST = Pattern.compile("(?:0x[0-9a-f]+|\\d{8,10})");
     private static final Set<String> EXECUTABLE = Set.of("exe", "scr", "apk", "msi", "bat", "cmd", "vbs", "hta",
@@ -56,6 +56,8 @@ public final class MaliciousUrlDetector {
             Map.entry('0', 'o'), Map.entry('1', 'l'), Map.entry('3', 'e'), Map.entry('5', 's'), Map.entry('4', 'a'),
             Map.entry('7', 't'), Map.entry('$', 's'), Map.entry('@', 'a'));
 
+    private static final Pattern PRIVATE_172 = Pattern.compile("172\\.(1[6-9]|2\\d|3[01])\\.");
+
     private final UrlBlocklist blocklist;
 
     /** A detector using {@code blocklist}. */
@@ -65,34 +67,64 @@ public final class MaliciousUrlDetector {
 
     /** The URLs of {@code text} in order, at most {@link #MAX_URLS}, with trailing punctuation trimmed. */
     public static List<UriFinding> extract(String text) {
+        return extract(new TextView(text));
+    }
+
+    private static final String[] URL_STARTS = {"http", "ftp://", "www.", "data:", "hxxp"};
+
+    static List<UriFinding> extract(TextView view) {
+        String text = view.text;
+        String lower = view.lower;
         List<UriFinding> out = new ArrayList<>();
-        if (text.indexOf(':') < 0 && !containsWww(text)) {
+        // Candidate starts by plain substring search; the pattern is then tried only there (anchored), which is much
+        // cheaper than letting a case-insensitive alternation scan every position of the text.
+        java.util.TreeSet<Integer> starts = new java.util.TreeSet<>();
+        for (String s : URL_STARTS) {
+            for (int i = lower.indexOf(s); i >= 0 && starts.size() < 4 * MAX_URLS; i = lower.indexOf(s, i + 1)) {
+                if (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1))) {
+                    starts.add(i);
+                }
+            }
+        }
+        if (starts.isEmpty()) {
             return out;
         }
-        Matcher m = URL.matcher(text);
-        while (out.size() < MAX_URLS && m.find()) {
+        Matcher m = URL.matcher(lower);
+        int consumed = 0;
+        for (int start : starts) {
+            if (out.size() >= MAX_URLS) {
+                break;
+            }
+            if (start < consumed) {
+                continue;
+            }
+            m.region(start, lower.length());
+            if (!m.lookingAt()) {
+                continue;
+            }
             int end = m.end();
-            while (end > m.start() && ".,;:!?)]}'\"*".indexOf(text.charAt(end - 1)) >= 0) {
+            while (end > start && ".,;:!?)]}'\"*".indexOf(text.charAt(end - 1)) >= 0) {
                 char c = text.charAt(end - 1);
                 // Keep a closing parenthesis that belongs to the URL (Wikipedia-style paths).
-                if (c == ')' && text.substring(m.start(), end).indexOf('(') >= 0) {
+                if (c == ')' && text.substring(start, end).indexOf('(') >= 0) {
                     break;
                 }
                 end--;
             }
-            out.add(new UriFinding(text.substring(m.start(), end), m.start(), end, "extracted"));
+            consumed = m.end();
+            out.add(new UriFinding(text.substring(start, end), start, end, "extracted"));
         }
         return out;
     }
 
-    private static boolean containsWww(String text) {
-        return text.regionMatches(true, 0, "www.", 0, Math.min(4, text.length())) || text.toLowerCase(Locale.ROOT).contains("www.");
-    }
-
     /** The malicious URLs of {@code text} (of the first {@link #MAX_URLS} extracted), each with its reason. */
     public List<UriFinding> find(String text) {
+        return find(new TextView(text));
+    }
+
+    List<UriFinding> find(TextView view) {
         List<UriFinding> out = new ArrayList<>();
-        for (UriFinding u : extract(text)) {
+        for (UriFinding u : extract(view)) {
             String reason = judge(u.uri());
             if (reason != null) {
                 out.add(new UriFinding(u.uri(), u.start(), u.end(), reason));
@@ -194,7 +226,7 @@ public final class MaliciousUrlDetector {
 
     private static boolean isPrivate(String host) {
         return host.startsWith("127.") || host.startsWith("10.") || host.startsWith("192.168.") || host.equals("[::1]")
-                || host.startsWith("169.254.") || host.matches("172\\.(1[6-9]|2\\d|3[01])\\..*") || host.equals("0.0.0.0");
+                || host.startsWith("169.254.") || PRIVATE_172.matcher(host).lookingAt() || host.equals("0.0.0.0");
     }
 
     private static @Nullable String extension(String path) {

@@ -65,23 +65,27 @@ public final class SensitiveDataDetector {
 
     /** Returns the findings in {@code text}, sorted by start offset; overlapping duplicates are removed. */
     public List<SensitiveFinding> find(String text) {
+        return find(new TextView(text));
+    }
+
+    List<SensitiveFinding> find(TextView view) {
+        String text = view.text;
         List<SensitiveFinding> out = new ArrayList<>();
-        boolean hasDigits = false;
-        for (int i = 0, n = text.length(); i < n; i++) {
-            char c = text.charAt(i);
-            if (c >= '0' && c <= '9') {
-                hasDigits = true;
-                break;
+        // The number patterns run only over the runs of digits the view found, not over the whole text.
+        for (int[] run : view.digitRuns) {
+            if (run[2] >= 13) {
+                cards(text, run[0], run[1], out);
             }
+            ssns(text, run[0], run[1], out);
         }
-        if (hasDigits) {
-            cards(text, out);
-            ssns(text, out);
+        if (view.longestDigitRun >= 2) {
             ibans(text, out);
+        }
+        if (view.longestDigitRun >= 6 && view.hasAny("account", "acct", "routing", "~a/c")) {
             accounts(text, out);
         }
-        secrets(text, out);
-        passwords(text, out);
+        secrets(view, out);
+        passwords(view, out);
         return dedupe(out);
     }
 
@@ -91,8 +95,12 @@ public final class SensitiveDataDetector {
         return words.matcher(text).region(from, to).find();
     }
 
-    private static void cards(String text, List<SensitiveFinding> out) {
-        Matcher m = CARD.matcher(text);
+    private static Matcher inRegion(Pattern p, String text, int start, int end) {
+        return p.matcher(text).region(start, end).useTransparentBounds(true).useAnchoringBounds(false);
+    }
+
+    private static void cards(String text, int start, int end, List<SensitiveFinding> out) {
+        Matcher m = inRegion(CARD, text, start, end);
         while (m.find()) {
             String raw = m.group();
             // One separator kind only: "4111 1111-1111 1111" is not how cards are printed.
@@ -116,8 +124,8 @@ public final class SensitiveDataDetector {
         }
     }
 
-    private static void ssns(String text, List<SensitiveFinding> out) {
-        Matcher m = SSN.matcher(text);
+    private static void ssns(String text, int start, int end, List<SensitiveFinding> out) {
+        Matcher m = inRegion(SSN, text, start, end);
         while (m.find()) {
             int area = Integer.parseInt(m.group(1));
             int group = Integer.parseInt(m.group(3));
@@ -145,23 +153,37 @@ public final class SensitiveDataDetector {
     }
 
     private static void ibans(String text, List<SensitiveFinding> out) {
-        Matcher m = IBAN.matcher(text);
-        while (m.find()) {
+        // An IBAN starts with two capital letters and two digits; the pattern is tried only at such places.
+        Matcher m = null;
+        for (int i = 0, n = text.length() - 3; i < n; i++) {
+            char a = text.charAt(i);
+            char b = text.charAt(i + 1);
+            if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z' || !Character.isDigit(text.charAt(i + 2))
+                    || !Character.isDigit(text.charAt(i + 3))) {
+                continue;
+            }
+            if (m == null) {
+                m = IBAN.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+            }
+            m.region(i, Math.min(text.length(), i + 80));
+            if (!m.lookingAt()) {
+                continue;
+            }
             int start = m.start(1);
             Integer expected = Validators.IBAN_LENGTHS.get(text.substring(start, start + 2));
             if (expected == null) {
                 continue;
             }
             StringBuilder compact = new StringBuilder(expected);
-            int i = start;
+            int j = start;
             int end = -1;
-            while (i < m.end(1) && compact.length() < expected) {
-                char c = text.charAt(i);
+            while (j < m.end(1) && compact.length() < expected) {
+                char c = text.charAt(j);
                 if (c != ' ') {
                     compact.append(c);
-                    end = i + 1;
+                    end = j + 1;
                 }
-                i++;
+                j++;
             }
             if (compact.length() != expected) {
                 continue;
@@ -172,6 +194,7 @@ public final class SensitiveDataDetector {
             }
             if (Validators.iban(compact)) {
                 out.add(new SensitiveFinding(InfoTypes.IBAN_CODE, start, end, Confidence.HIGH));
+                i = end - 1;
             }
         }
     }
@@ -187,14 +210,16 @@ public final class SensitiveDataDetector {
         }
     }
 
-    private static void secrets(String text, List<SensitiveFinding> out) {
+    private static void secrets(TextView view, List<SensitiveFinding> out) {
+        String text = view.text;
         if (text.contains("AKIA") || text.contains("ASIA")) {
             addAll(AWS_KEY_ID.matcher(text), text, InfoTypes.AWS_CREDENTIALS, out);
         }
-        if (containsIgnoreCase(text, "secret")) {
+        if (view.contains("secret")) {
             addAll(AWS_SECRET.matcher(text), text, InfoTypes.AWS_CREDENTIALS, out);
         }
-        if (text.contains("gh") || text.contains("github_pat_")) {
+        if (text.contains("ghp_") || text.contains("gho_") || text.contains("ghs_") || text.contains("ghu_")
+                || text.contains("ghr_") || text.contains("github_pat_")) {
             addAll(GITHUB.matcher(text), text, InfoTypes.AUTH_TOKEN, out);
         }
         if (text.contains("AIza")) {
@@ -251,8 +276,9 @@ public final class SensitiveDataDetector {
         }
     }
 
-    private static void passwords(String text, List<SensitiveFinding> out) {
-        if (containsIgnoreCase(text, "pass") || containsIgnoreCase(text, "pwd")) {
+    private static void passwords(TextView view, List<SensitiveFinding> out) {
+        String text = view.text;
+        if (view.contains("pass") || view.contains("pwd")) {
             passwordValues(PASSWORD_KV.matcher(text), text, out, Confidence.HIGH);
             passwordValues(PASSWORD_IS.matcher(text), text, out, Confidence.MEDIUM);
             passwordValues(PASSWORD_FLAG.matcher(text), text, out, Confidence.HIGH);
@@ -271,7 +297,7 @@ public final class SensitiveDataDetector {
                 }
             }
         }
-        if (text.contains("://")) {
+        if (text.indexOf('@') >= 0 && text.contains("://")) {
             Matcher m = URL_CREDENTIALS.matcher(text);
             while (m.find()) {
                 String v = m.group(2);
@@ -340,16 +366,6 @@ public final class SensitiveDataDetector {
     /** Real keys are random; a value made of very few distinct characters is a placeholder like {@code sk-aaaa...}. */
     private static boolean lowEntropy(String value) {
         return value.chars().distinct().count() < 8;
-    }
-
-    private static boolean containsIgnoreCase(String text, String needle) {
-        int n = needle.length();
-        for (int i = 0, last = text.length() - n; i <= last; i++) {
-            if (text.regionMatches(true, i, needle, 0, n)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static List<SensitiveFinding> dedupe(List<SensitiveFinding> found) {
