@@ -108,7 +108,7 @@ class SensitiveDataDetectorTest {
         assertThat(only("aws_secret_access_key=" + "wJa9rXUtnFEMI/K7MDENG/bPxRfiCYzq3Kd8Lm2R", InfoTypes.AWS_CREDENTIALS))
                 .hasSize(40);
         assertThat(types("token ghp_" + "a8Kd93LmQp2Zx7Rt5Vb1Nc4Wy6Ue0Jh3GfSd")).containsExactly(InfoTypes.AUTH_TOKEN);
-        assertThat(types("GH_TOKEN=github_pat_" + "11ABCDEFG0aBcDeFgHiJkL_" + "mN0pQrStUvWxYz1234567890aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567"))
+        assertThat(types("GH_TOKEN=github_pat_" + "11ABCDEFG0aBcDeFgHiJkL_" + "mN0pQrStUvWxYz1234567890aBcDeFgHiJkLmNoPqRsTuVwXyZ012345678"))
                 .containsExactly(InfoTypes.AUTH_TOKEN);
         assertThat(types("key=AIza" + "SyD3k9Lm2Qp8Zx7Rt5Vb1Nc4Wy6Ue0Jh3Gf")).containsExactly(InfoTypes.GCP_API_KEY);
         assertThat(types("OPENAI_API_KEY=sk-proj-" + "Zx7Rt5Vb1Nc4Wy6Ue0Jh3GfSd8Kd93LmQp2Ab4Cd6Ef8Gh0Ij2Kl")).containsExactly(InfoTypes.AUTH_TOKEN);
