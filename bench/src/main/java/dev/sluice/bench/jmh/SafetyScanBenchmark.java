@@ -25,7 +25,8 @@ import dev.sluice.safety.learned.HashedFeatures;
 /**
  * Measures one safety scan of a 2 KB prompt on one thread, every filter family asked for: {@code rulesOnly} (the
  * rules stage: validators, patterns, lexicons, URL heuristics), {@code full} (rules plus the learned stage: MiniLM
- * window embeddings and the heads) and {@code hashedWords} (the lexical half of the heads' input alone). The goals
+ * window embeddings and the heads), {@code fast} (rules plus the words-only heads of {@code loadFast()}) and
+ * {@code hashedWords} (the lexical half of the heads' input alone). The goals
  * are p99 at most 0.2 ms for the rules and 5 ms with the learned stage. Run with
  * {@code java -cp ... org.openjdk.jmh.Main SafetyScanBenchmark -f 1 -wi 2 -i 3}.
  */
@@ -45,6 +46,7 @@ public class SafetyScanBenchmark {
 
     private DefaultSafetyScanner rules;
     private DefaultSafetyScanner full;
+    private DefaultSafetyScanner fast;
 
     static String buildPrompt() {
         String base = "You are helping our support team. Summarise the customer's message below in three bullet "
@@ -72,6 +74,7 @@ public class SafetyScanBenchmark {
     public void setUp() {
         rules = DefaultSafetyScanner.rulesOnly();
         full = DefaultSafetyScanner.load();
+        fast = DefaultSafetyScanner.loadFast();
     }
 
     @Benchmark
@@ -82,6 +85,11 @@ public class SafetyScanBenchmark {
     @Benchmark
     public Detection full() {
         return full.scan(PROMPT_2KB, Direction.PROMPT, ALL);
+    }
+
+    @Benchmark
+    public Detection fast() {
+        return fast.scan(PROMPT_2KB, Direction.PROMPT, ALL);
     }
 
     @Benchmark

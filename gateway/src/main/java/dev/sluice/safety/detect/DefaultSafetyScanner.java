@@ -44,15 +44,21 @@ public final class DefaultSafetyScanner implements SafetyScanner {
 
     /** Loads the learned stage once per JVM, on first use. */
     private static final class Shared {
-        static final LearnedStage LEARNED = loadLearned();
+        static final LearnedStage LEARNED = loadLearned(dev.sluice.safety.learned.SafetyHeads.RESOURCE);
         static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
+    }
 
-        private static LearnedStage loadLearned() {
-            long t0 = System.nanoTime();
-            LearnedStage stage = LearnedStage.load();
-            log.info("safety learned stage loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
-            return stage;
-        }
+    /** The words-only heads, loaded once per JVM on first use (separately from the model). */
+    private static final class SharedFast {
+        static final LearnedStage LEARNED = loadLearned(LearnedStage.WORDS_RESOURCE);
+        static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
+    }
+
+    private static LearnedStage loadLearned(String resource) {
+        long t0 = System.nanoTime();
+        LearnedStage stage = LearnedStage.load(resource);
+        log.info("safety learned stage {} loaded in {} ms", resource, (System.nanoTime() - t0) / 1_000_000);
+        return stage;
     }
 
     /**
@@ -68,6 +74,14 @@ public final class DefaultSafetyScanner implements SafetyScanner {
         return new DefaultSafetyScanner(UrlBlocklist.withUserFile(blocklistFile), Shared.LEARNED);
     }
 
+    /**
+     * The rules stage plus heads over hashed words only (no embedding model): microseconds per scan, for callers whose
+     * latency budget the MiniLM stage exceeds; less accurate than {@link #load()} (see docs/safety-detectors.md).
+     */
+    public static DefaultSafetyScanner loadFast() {
+        return SharedFast.DEFAULT;
+    }
+
     /** The rules stage only (no model is loaded), with the bundled URL blocklist. */
     public static DefaultSafetyScanner rulesOnly() {
         return new DefaultSafetyScanner(UrlBlocklist.bundled(), null);
@@ -76,6 +90,11 @@ public final class DefaultSafetyScanner implements SafetyScanner {
     /** The rules stage only, with the bundled URL blocklist plus {@code blocklistFile}. */
     public static DefaultSafetyScanner rulesOnly(Path blocklistFile) {
         return new DefaultSafetyScanner(UrlBlocklist.withUserFile(blocklistFile), null);
+    }
+
+    /** A short description for reports: which stages and heads run. */
+    public String describe() {
+        return learned == null ? "rules only" : "rules + learned (" + learned.describe() + ")";
     }
 
     /** Whether this scanner runs the learned stage. */

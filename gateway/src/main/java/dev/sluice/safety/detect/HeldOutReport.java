@@ -21,7 +21,7 @@ import dev.sluice.safety.learned.TrainingData;
  * Scores the whole scanner (rules and learned stage combined, as the gateway runs it) on the held-out test split of
  * the training data and prints the goal figures: prompt injection and jailbreak, the four RAI categories at
  * MEDIUM_AND_ABOVE, and credit card and SSN recall with false positives. Usage: {@code HeldOutReport DATA_DIR
- * [--rules-only]}.
+ * [--rules-only | --fast]} ({@code --fast}: the words-only heads of {@link DefaultSafetyScanner#loadFast()}).
  */
 public final class HeldOutReport {
 
@@ -30,10 +30,15 @@ public final class HeldOutReport {
     /** Command-line entry point. */
     public static void main(String[] args) {
         if (args.length < 1) {
-            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--rules-only]");
+            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--rules-only | --fast]");
         }
-        boolean rulesOnly = args.length > 1 && args[1].equals("--rules-only");
-        DefaultSafetyScanner scanner = rulesOnly ? DefaultSafetyScanner.rulesOnly() : DefaultSafetyScanner.load();
+        String mode = args.length > 1 ? args[1] : "";
+        DefaultSafetyScanner scanner = switch (mode) {
+            case "" -> DefaultSafetyScanner.load();
+            case "--rules-only" -> DefaultSafetyScanner.rulesOnly();
+            case "--fast" -> DefaultSafetyScanner.loadFast();
+            default -> throw new IllegalArgumentException("unknown option " + mode + "; use --rules-only or --fast");
+        };
         List<LabelledText> test = TrainingData.readDirectory(Path.of(args[0])).stream()
                 .filter(r -> r.split() == LabelledText.Split.TEST).toList();
         System.out.print(report(scanner, test));
@@ -127,7 +132,7 @@ public final class HeldOutReport {
         }
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "held-out test split: %d rows, scanner %s%n", test.size(),
-                scanner.hasLearnedStage() ? "rules + learned" : "rules only"));
+                scanner.describe()));
         sb.append(pi.line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)"));
         sb.append(piBenign.line("pi_and_jailbreak on benign.jsonl"));
         for (RaiCategory c : RaiCategory.values()) {

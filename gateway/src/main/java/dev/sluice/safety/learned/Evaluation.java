@@ -1,7 +1,6 @@
 package dev.sluice.safety.learned;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +15,8 @@ final class Evaluation {
     static final double DEFAULT_LOW = 0.5;
     static final double DEFAULT_MEDIUM = 0.7;
     static final double DEFAULT_HIGH = 0.9;
+    /** The fewest positives (and negatives) in the calibration split for calibrated thresholds. */
+    static final int MIN_CALIBRATION_CLASS = 8;
 
     private Evaluation() {}
 
@@ -95,13 +96,16 @@ final class Evaluation {
      * The LOW, MEDIUM and HIGH thresholds from the calibration split: MEDIUM maximises F1 (raised until the benign
      * false-positive cap holds, where the head has one); HIGH is the lowest threshold at or above MEDIUM with precision
      * at least 0.95 (MEDIUM if none reaches it); LOW is the highest threshold at or below MEDIUM with recall at least
-     * 0.95 (MEDIUM if none). Candidate thresholds are midpoints between consecutive distinct scores.
+     * 0.95 (MEDIUM if none). Candidate thresholds are midpoints between consecutive distinct scores. With fewer than
+     * {@link #MIN_CALIBRATION_CLASS} positives or negatives the fixed levels 0.5, 0.7 and 0.9 are used.
      */
     static double[] calibrate(HeadSpec spec, LinearHead head, List<LabelledText> rows,
                               Map<LabelledText, RowFeatures> emb) {
         List<Scored> cal = scored(spec, head, rows, emb, LabelledText.Split.CALIBRATION);
-        if (cal.stream().noneMatch(Scored::positive) || cal.stream().allMatch(Scored::positive)) {
-            // Only a small --subset run can leave a split without both classes; fixed levels keep it usable.
+        long positives = cal.stream().filter(Scored::positive).count();
+        if (positives < MIN_CALIBRATION_CLASS || cal.size() - positives < MIN_CALIBRATION_CLASS) {
+            // Too few rows of a class to choose thresholds from (response harassment, small --subset runs): fixed
+            // levels are safer than thresholds fitted to one or two rows.
             return new double[] {DEFAULT_LOW, DEFAULT_MEDIUM, DEFAULT_HIGH};
         }
         double[] sortedScores = cal.stream().mapToDouble(Scored::score).sorted().distinct().toArray();
@@ -172,11 +176,6 @@ final class Evaluation {
         if (!benign.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "  benign.jsonl test FPR at MEDIUM %.4f (%d rows)%n",
                     benignFpr(benign, head.medium()), benign.size()));
-        }
-        List<Scored> worst = test.stream().filter(s -> s.positive() != (s.score() >= head.medium()))
-                .sorted(Comparator.comparingDouble((Scored s) -> -Math.abs(s.score() - head.medium()))).limit(0).toList();
-        for (Scored s : worst) {
-            sb.append("    miss ").append(s.row().subcategory()).append('\n');
         }
         return sb.toString();
     }

@@ -43,6 +43,20 @@ class TrainSafetyHeadsTest {
     }
 
     @Test
+    void wordsOnlyTrainingReproducesTheCommittedFastHeadsExactly(@TempDir Path tmp) throws Exception {
+        Path data = dataDir();
+        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
+                + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
+        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(), tmp.resolve("unused.bin"), 100, 1, true);
+        String expected;
+        try (var in = getClass().getResourceAsStream(LearnedStage.WORDS_RESOURCE)) {
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(r.heads().toJson()).isEqualTo(expected);
+        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("words-only training embeds nothing").isFalse();
+    }
+
+    @Test
     void committedFullHeadsNameTheirDataAndSettings() {
         SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
         assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
