@@ -1,0 +1,161 @@
+package dev.sluice.safety.detect;
+
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.sluice.safety.Confidence;
+import dev.sluice.safety.Detection;
+import dev.sluice.safety.Direction;
+import dev.sluice.safety.FilterKind;
+import dev.sluice.safety.RaiCategory;
+import dev.sluice.safety.SafetyScanner;
+import dev.sluice.safety.SensitiveFinding;
+import dev.sluice.safety.UriFinding;
+import dev.sluice.safety.learned.LearnedStage;
+import dev.sluice.safety.learned.RowFeatures;
+
+/**
+ * The in-process scanner: the rules stage (validators, patterns, lexicons, URL heuristics and blocklist) and, when
+ * loaded, the learned stage (MiniLM embeddings with calibrated linear heads) for prompt injection and jailbreak and
+ * the RAI categories. A family's confidence is the higher of the two stages'. Work is done only for the families
+ * asked for; the embedding is computed at most once per scan. Thread-safe.
+ */
+public final class DefaultSafetyScanner implements SafetyScanner {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultSafetyScanner.class);
+
+    private final SensitiveDataDetector sensitive = new SensitiveDataDetector();
+    private final InjectionRules injection = new InjectionRules();
+    private final ContentRules content = new ContentRules();
+    private final MaliciousUrlDetector urls;
+    private final @Nullable LearnedStage learned;
+
+    private DefaultSafetyScanner(UrlBlocklist blocklist, @Nullable LearnedStage learned) {
+        this.urls = new MaliciousUrlDetector(blocklist);
+        this.learned = learned;
+    }
+
+    /** Loads the learned stage once per JVM, on first use. */
+    private static final class Shared {
+        static final LearnedStage LEARNED = loadLearned(dev.sluice.safety.learned.SafetyHeads.RESOURCE);
+        static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
+    }
+
+    /** The words-only heads, loaded once per JVM on first use (separately from the model). */
+    private static final class SharedFast {
+        static final LearnedStage LEARNED = loadLearned(LearnedStage.WORDS_RESOURCE);
+        static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
+    }
+
+    private static LearnedStage loadLearned(String resource) {
+        long t0 = System.nanoTime();
+        LearnedStage stage = LearnedStage.load(resource);
+        log.info("safety learned stage {} loaded in {} ms", resource, (System.nanoTime() - t0) / 1_000_000);
+        return stage;
+    }
+
+    /**
+     * The scanner with both stages and the bundled URL blocklist; the first call loads the model (about a second or
+     * two), later calls return the same instance.
+     */
+    public static DefaultSafetyScanner load() {
+        return Shared.DEFAULT;
+    }
+
+    /** Both stages, with the bundled URL blocklist plus {@code blocklistFile}, re-read when it changes. */
+    public static DefaultSafetyScanner load(Path blocklistFile) {
+        return new DefaultSafetyScanner(UrlBlocklist.withUserFile(blocklistFile), Shared.LEARNED);
+    }
+
+    /**
+     * The rules stage plus heads over hashed words only (no embedding model): microseconds per scan, for callers whose
+     * latency budget the MiniLM stage exceeds; less accurate than {@link #load()} (see docs/safety-detectors.md).
+     */
+    public static DefaultSafetyScanner loadFast() {
+        return SharedFast.DEFAULT;
+    }
+
+    /** The rules stage only (no model is loaded), with the bundled URL blocklist. */
+    public static DefaultSafetyScanner rulesOnly() {
+        return new DefaultSafetyScanner(UrlBlocklist.bundled(), null);
+    }
+
+    /** The rules stage only, with the bundled URL blocklist plus {@code blocklistFile}. */
+    public static DefaultSafetyScanner rulesOnly(Path blocklistFile) {
+        return new DefaultSafetyScanner(UrlBlocklist.withUserFile(blocklistFile), null);
+    }
+
+    /** A short description for reports: which stages and heads run. */
+    public String describe() {
+        return learned == null ? "rules only" : "rules + learned (" + learned.describe() + ")";
+    }
+
+    /** Whether this scanner runs the learned stage. */
+    public boolean hasLearnedStage() {
+        return learned != null;
+    }
+
+    @Override
+    public Detection scan(String text, Direction direction, Set<FilterKind> filters) {
+        boolean pi = filters.contains(FilterKind.PI_AND_JAILBREAK) && atLeastThreeWords(text);
+        boolean rai = filters.contains(FilterKind.RAI);
+        boolean csam = filters.contains(FilterKind.CSAM);
+        TextView view = new TextView(text);
+        RowFeatures features = learned != null && (pi || rai) && !text.isBlank() ? learned.features(text) : null;
+
+        Confidence piConfidence = null;
+        if (pi) {
+            piConfidence = injection.confidence(view);
+            if (features != null) {
+                piConfidence = max(piConfidence, learned.level(LearnedStage.PI_HEAD, features));
+            }
+        }
+        Map<RaiCategory, Confidence> raiFound = new EnumMap<>(RaiCategory.class);
+        if (rai) {
+            raiFound.putAll(content.rai(view));
+            if (features != null) {
+                for (RaiCategory c : RaiCategory.values()) {
+                    Confidence l = max(raiFound.get(c), learned.level(LearnedStage.raiHead(direction, c), features));
+                    if (l != null) {
+                        raiFound.put(c, l);
+                    }
+                }
+            }
+        }
+        Confidence csamConfidence = csam ? content.csam(view) : null;
+        List<SensitiveFinding> sdp = filters.contains(FilterKind.SDP) ? sensitive.find(view) : List.of();
+        List<UriFinding> bad = filters.contains(FilterKind.MALICIOUS_URIS) ? urls.find(view) : List.of();
+        if (piConfidence == null && raiFound.isEmpty() && csamConfidence == null && sdp.isEmpty() && bad.isEmpty()) {
+            return Detection.NONE;
+        }
+        return new Detection(piConfidence, raiFound, csamConfidence, sdp, bad);
+    }
+
+    /** Model Armor does not match prompt injection on inputs of fewer than three words. */
+    static boolean atLeastThreeWords(String text) {
+        int words = 0;
+        boolean inWord = false;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            boolean space = Character.isWhitespace(text.charAt(i));
+            if (!space && !inWord && ++words >= 3) {
+                return true;
+            }
+            inWord = !space;
+        }
+        return false;
+    }
+
+    private static @Nullable Confidence max(@Nullable Confidence a, @Nullable Confidence b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.compareTo(b) >= 0 ? a : b;
+    }
+}

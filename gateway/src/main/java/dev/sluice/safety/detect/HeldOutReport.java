@@ -1,0 +1,152 @@
+package dev.sluice.safety.detect;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import dev.sluice.safety.Confidence;
+import dev.sluice.safety.Detection;
+import dev.sluice.safety.Direction;
+import dev.sluice.safety.FilterKind;
+import dev.sluice.safety.InfoTypes;
+import dev.sluice.safety.RaiCategory;
+import dev.sluice.safety.SensitiveFinding;
+import dev.sluice.safety.learned.LabelledText;
+import dev.sluice.safety.learned.TrainingData;
+
+/**
+ * Scores the whole scanner (rules and learned stage combined, as the gateway runs it) on the held-out test split of
+ * the training data and prints the goal figures: prompt injection and jailbreak, the four RAI categories at
+ * MEDIUM_AND_ABOVE, and credit card and SSN recall with false positives. Usage: {@code HeldOutReport DATA_DIR
+ * [--rules-only | --fast]} ({@code --fast}: the words-only heads of {@link DefaultSafetyScanner#loadFast()}).
+ */
+public final class HeldOutReport {
+
+    private HeldOutReport() {}
+
+    /** Command-line entry point. */
+    public static void main(String[] args) {
+        if (args.length < 1) {
+            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--rules-only | --fast]");
+        }
+        String mode = args.length > 1 ? args[1] : "";
+        DefaultSafetyScanner scanner = switch (mode) {
+            case "" -> DefaultSafetyScanner.load();
+            case "--rules-only" -> DefaultSafetyScanner.rulesOnly();
+            case "--fast" -> DefaultSafetyScanner.loadFast();
+            default -> throw new IllegalArgumentException("unknown option " + mode + "; use --rules-only or --fast");
+        };
+        List<LabelledText> test = TrainingData.readDirectory(Path.of(args[0])).stream()
+                .filter(r -> r.split() == LabelledText.Split.TEST).toList();
+        System.out.print(report(scanner, test));
+    }
+
+    private static final class Tally {
+        int tp;
+        int fp;
+        int fn;
+        int tn;
+
+        void add(boolean positive, boolean flagged) {
+            if (positive) {
+                if (flagged) {
+                    tp++;
+                } else {
+                    fn++;
+                }
+            } else if (flagged) {
+                fp++;
+            } else {
+                tn++;
+            }
+        }
+
+        String line(String what) {
+            double p = tp + fp == 0 ? 1 : (double) tp / (tp + fp);
+            double r = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
+            double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
+            double fpr = fp + tn == 0 ? 0 : (double) fp / (fp + tn);
+            return String.format(Locale.ROOT, "%-44s P %.3f  R %.3f  F1 %.3f  FPR %.4f  (tp %d fp %d fn %d tn %d)%n",
+                    what, p, r, f1, fpr, tp, fp, fn, tn);
+        }
+    }
+
+    static String report(DefaultSafetyScanner scanner, List<LabelledText> test) {
+        Set<FilterKind> all = EnumSet.allOf(FilterKind.class);
+        Tally pi = new Tally();
+        Tally piBenign = new Tally();
+        Tally[] rai = new Tally[RaiCategory.values().length];
+        Tally[] raiResponse = new Tally[RaiCategory.values().length];
+        for (int i = 0; i < rai.length; i++) {
+            rai[i] = new Tally();
+            raiResponse[i] = new Tally();
+        }
+        Tally card = new Tally();
+        Tally ssn = new Tally();
+        Tally sdpSafe = new Tally();
+        List<Long> nanos = new ArrayList<>();
+        for (LabelledText r : test) {
+            boolean response = r.file().equals("response.jsonl");
+            long t0 = System.nanoTime();
+            Detection d = scanner.scan(r.text(), response ? Direction.RESPONSE : Direction.PROMPT, all);
+            nanos.add(System.nanoTime() - t0);
+            boolean piFlag = d.piAndJailbreak() != null && d.piAndJailbreak().atLeast(Confidence.MEDIUM);
+            if (!response) {
+                pi.add(r.unsafe() && (r.category().equals("JAILBREAK") || r.category().equals("PROMPT_INJECTION")), piFlag);
+                if (r.file().equals("benign.jsonl")) {
+                    piBenign.add(false, piFlag);
+                }
+            }
+            for (RaiCategory c : RaiCategory.values()) {
+                // The same row selection as the heads' evaluation: PROFANITY, OTHER_HARM and attack wrappers left out,
+                // hate and harassment left out of each other.
+                if (r.unsafe() && !r.category().equals(c.name()) && (r.category().equals("PROFANITY")
+                        || r.category().equals("OTHER_HARM") || r.category().equals("JAILBREAK")
+                        || r.category().equals("PROMPT_INJECTION")
+                        || (c == RaiCategory.HATE_SPEECH && r.category().equals("HARASSMENT"))
+                        || (c == RaiCategory.HARASSMENT && r.category().equals("HATE_SPEECH")))) {
+                    continue;
+                }
+                Confidence got = d.rai().get(c);
+                boolean flag = got != null && got.atLeast(Confidence.MEDIUM);
+                (response ? raiResponse : rai)[c.ordinal()].add(r.unsafe() && r.category().equals(c.name()), flag);
+            }
+            if (r.file().equals("sensitive_data.jsonl") || r.file().equals("benign.jsonl")) {
+                List<String> types = d.sensitive().stream().map(SensitiveFinding::infoType).toList();
+                if (r.unsafe()) {
+                    if (r.category().contains("CREDIT_CARD")) {
+                        card.add(true, types.contains(InfoTypes.CREDIT_CARD_NUMBER));
+                    }
+                    if (r.category().contains("US_SSN")) {
+                        ssn.add(true, types.contains(InfoTypes.US_SOCIAL_SECURITY_NUMBER));
+                    }
+                } else {
+                    card.add(false, types.contains(InfoTypes.CREDIT_CARD_NUMBER));
+                    ssn.add(false, types.contains(InfoTypes.US_SOCIAL_SECURITY_NUMBER));
+                    sdpSafe.add(false, !types.isEmpty());
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "held-out test split: %d rows, scanner %s%n", test.size(),
+                scanner.describe()));
+        sb.append(pi.line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)"));
+        sb.append(piBenign.line("pi_and_jailbreak on benign.jsonl"));
+        for (RaiCategory c : RaiCategory.values()) {
+            sb.append(rai[c.ordinal()].line("prompt " + c + " MEDIUM_AND_ABOVE"));
+        }
+        for (RaiCategory c : RaiCategory.values()) {
+            sb.append(raiResponse[c.ordinal()].line("response " + c + " MEDIUM_AND_ABOVE"));
+        }
+        sb.append(card.line("CREDIT_CARD_NUMBER (sensitive_data + benign)"));
+        sb.append(ssn.line("US_SOCIAL_SECURITY_NUMBER (sensitive_data + benign)"));
+        sb.append(sdpSafe.line("any sensitive finding on safe rows"));
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        sb.append(String.format(Locale.ROOT, "scan latency over these rows (all families, any length): p50 %.2f ms, p99 %.2f ms%n",
+                sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6));
+        return sb.toString();
+    }
+}

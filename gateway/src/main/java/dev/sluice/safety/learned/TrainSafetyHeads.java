@@ -1,0 +1,278 @@
+package dev.sluice.safety.learned;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Trains the learned stage's heads from the safety training data and writes {@code heads.json}; deterministic (fixed
+ * split by hash, fixed iteration count, no random initialisation, sequential sums), so two runs give byte-identical
+ * files. Usage:
+ *
+ * <pre>
+ * TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE] [--subset PERCENT] [--threads N]
+ *                  [--words-only]
+ * </pre>
+ *
+ * <p>{@code --words-only} trains heads on the hashed words alone (no embedding, written to {@code heads-words.json}):
+ * the fast learned stage, microseconds per scan instead of tens of milliseconds.
+ *
+ * <p>{@code --subset} trains on a deterministic sample of the rows (by a second hash) so that a test can re-run the
+ * whole pipeline, embeddings included, in well under a minute.
+ */
+public final class TrainSafetyHeads {
+
+    /** Word pieces per embedding window: the 2 KB latency budget allows a few short windows, not one long one. */
+    public static final int MAX_TOKENS = 128;
+    /** Windows per text: the first ones and the last. */
+    public static final int MAX_WINDOWS = 3;
+    static final int ITERATIONS = 400;
+    static final double LEARNING_RATE = 0.05;
+    static final double L2 = 1e-4;
+
+    static final Path DEFAULT_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads.json");
+    static final Path DEFAULT_WORDS_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads-words.json");
+
+    private TrainSafetyHeads() {}
+
+    /** Command-line entry point. */
+    public static void main(String[] args) throws Exception {
+        Path data = null;
+        List<Path> extra = new ArrayList<>();
+        Path out = DEFAULT_OUT;
+        Path cache = Path.of("gateway/target/safety-embeddings/cache.bin");
+        int subset = 100;
+        boolean wordsOnly = false;
+        int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--words-only")) {
+                wordsOnly = true;
+                if (out.equals(DEFAULT_OUT)) {
+                    out = DEFAULT_WORDS_OUT;
+                }
+                continue;
+            }
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            if (v == null && !a.equals("--help")) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            switch (a) {
+                case "--data" -> data = Path.of(v);
+                case "--extra" -> extra.add(Path.of(v));
+                case "--out" -> out = Path.of(v);
+                case "--cache" -> cache = Path.of(v);
+                case "--subset" -> subset = Integer.parseInt(v);
+                case "--threads" -> threads = Integer.parseInt(v);
+                case "--help" -> {
+                    System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE]"
+                            + " [--subset PERCENT] [--threads N] [--words-only]");
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+            i++;
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("--data DIR is required (the safety training data directory)");
+        }
+        if (subset < 1 || subset > 100) {
+            throw new IllegalArgumentException("--subset must be a percentage in [1, 100], got " + subset);
+        }
+        Result r = train(data, extra, cache, subset, threads, wordsOnly);
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, r.heads().toJson(), StandardCharsets.UTF_8);
+        System.out.print(r.report());
+        System.out.println("wrote " + out);
+    }
+
+    /** The trained heads and the held-out report. */
+    public record Result(SafetyHeads heads, String report) {}
+
+    /** Trains every head; {@code subsetPercent} below 100 keeps a deterministic sample of the rows. */
+    public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads)
+            throws Exception {
+        return train(dataDir, extra, cacheFile, subsetPercent, threads, false);
+    }
+
+    /** As {@link #train(Path, List, Path, int, int)}; {@code wordsOnly} leaves the embedding out entirely. */
+    public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
+                               boolean wordsOnly) throws Exception {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dataDir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(files::add);
+        }
+        for (Path e : extra) {
+            if (Files.isDirectory(e)) {
+                try (Stream<Path> s = Files.list(e)) {
+                    s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(files::add);
+                }
+            } else {
+                files.add(e);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no *.jsonl files in " + dataDir);
+        }
+        List<LabelledText> rows = new ArrayList<>();
+        StringBuilder header = new StringBuilder("{\"files\":{");
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            header.append(i == 0 ? "" : ",").append('"').append(f.getFileName()).append("\":\"")
+                    .append(TrainingData.fileSha256(f)).append('"');
+            for (LabelledText r : TrainingData.readFile(f)) {
+                if (subsetPercent >= 100 || subsetBucket(r.text()) < subsetPercent) {
+                    rows.add(r);
+                }
+            }
+        }
+        header.append("},\"split\":\"sha256(normalised text) mod 100: <70 train, <85 calibration, else test\"")
+                .append(",\"subsetPercent\":").append(subsetPercent).append(",\"features\":\"")
+                .append(wordsOnly ? "hashed words" : "MiniLM windows + hashed words").append('"')
+                .append(",\"training\":{\"loss\":\"logistic, max over windows, class-balanced\",\"optimizer\":\"full-batch Adam\"")
+                .append(",\"iterations\":").append(ITERATIONS).append(",\"learningRate\":").append(LEARNING_RATE)
+                .append(",\"l2\":").append(L2).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
+                        + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95\"}");
+
+        Map<LabelledText, List<float[]>> windows;
+        if (wordsOnly) {
+            // One all-zero window: the embedding weights get no gradient and stay 0, so the scanner skips the model.
+            List<float[]> none = List.of(new float[MiniLmEmbedder.DIMENSIONS]);
+            windows = new java.util.IdentityHashMap<>();
+            for (LabelledText r : rows) {
+                windows.put(r, none);
+            }
+        } else {
+            try (MiniLmEmbedder embedder = MiniLmEmbedder.load(MAX_TOKENS, 1)) {
+                windows = CorpusEmbedder.embed(rows, embedder, MAX_WINDOWS, cacheFile, threads);
+            }
+        }
+        Map<LabelledText, RowFeatures> emb = new java.util.IdentityHashMap<>();
+        for (LabelledText r : rows) {
+            emb.put(r, new RowFeatures(windows.get(r), HashedFeatures.of(r.text())));
+        }
+        Map<String, LinearHead> heads = new LinkedHashMap<>();
+        StringBuilder report = new StringBuilder();
+        report.append(String.format(Locale.ROOT, "rows: %d (subset %d%%)%n", rows.size(), subsetPercent));
+        for (HeadSpec spec : HeadSpec.ALL) {
+            LinearHead head = trainHead(spec, rows, emb);
+            heads.put(spec.name(), head);
+            report.append(Evaluation.report(spec, head, rows, emb));
+        }
+        return new Result(new SafetyHeads(MAX_TOKENS, wordsOnly ? 0 : MAX_WINDOWS, heads, header.toString()),
+                report.toString());
+    }
+
+    static int subsetBucket(String text) {
+        return TrainingData.bucket("subset:" + TrainingData.normalise(text));
+    }
+
+    /** Fits one head on the train split and calibrates its thresholds on the calibration split. */
+    static LinearHead trainHead(HeadSpec spec, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb) {
+        List<RowFeatures> x = new ArrayList<>();
+        List<Boolean> y = new ArrayList<>();
+        List<Double> sampleWeight = new ArrayList<>();
+        double pos = 0;
+        double neg = 0;
+        for (LabelledText r : rows) {
+            Boolean label = spec.label(r);
+            if (label == null || r.split() != LabelledText.Split.TRAIN) {
+                continue;
+            }
+            x.add(emb.get(r));
+            y.add(label);
+            double w = spec.weight(r);
+            sampleWeight.add(w);
+            if (label) {
+                pos += w;
+            } else {
+                neg += w;
+            }
+        }
+        if (pos == 0 || neg == 0) {
+            throw new IllegalStateException(spec.name() + ": the train split needs positives and negatives (" + pos
+                    + " / " + neg + ")");
+        }
+        int d = MiniLmEmbedder.DIMENSIONS;
+        int hb = HashedFeatures.BUCKETS;
+        int dim = d + hb + 1; // embedding weights, hashed-word weights, bias (last)
+        double[] w = new double[dim];
+        double[] m = new double[dim];
+        double[] v = new double[dim];
+        double posScale = 0.5 * (pos + neg) / pos;
+        double negScale = 0.5 * (pos + neg) / neg;
+        double total = pos + neg;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        for (int it = 1; it <= ITERATIONS; it++) {
+            double[] grad = new double[dim];
+            for (int i = 0; i < x.size(); i++) {
+                List<float[]> windows = x.get(i).windows();
+                HashedFeatures words = x.get(i).words();
+                double lexical = 0;
+                for (int k = 0; k < words.index().length; k++) {
+                    lexical += w[d + words.index()[k]] * words.value()[k];
+                }
+                boolean label = y.get(i);
+                // Multiple-instance logistic loss: the window with the highest score stands for the row.
+                float[] best = null;
+                double bestZ = Double.NEGATIVE_INFINITY;
+                for (float[] win : windows) {
+                    double z = w[dim - 1] + lexical;
+                    for (int k = 0; k < d; k++) {
+                        z += w[k] * win[k];
+                    }
+                    if (z > bestZ) {
+                        bestZ = z;
+                        best = win;
+                    }
+                }
+                double p = 1.0 / (1.0 + Math.exp(-bestZ));
+                double g = (p - (label ? 1 : 0)) * sampleWeight.get(i) * (label ? posScale : negScale) / total;
+                for (int k = 0; k < d; k++) {
+                    grad[k] += g * best[k];
+                }
+                for (int k = 0; k < words.index().length; k++) {
+                    grad[d + words.index()[k]] += g * words.value()[k];
+                }
+                grad[dim - 1] += g;
+            }
+            for (int k = 0; k < dim - 1; k++) {
+                grad[k] += L2 * w[k];
+            }
+            for (int k = 0; k < dim; k++) {
+                if (grad[k] == 0 && m[k] == 0) {
+                    continue; // a bucket no training text touches keeps weight 0 (and heads.json stays sparse)
+                }
+                m[k] = b1 * m[k] + (1 - b1) * grad[k];
+                v[k] = b2 * v[k] + (1 - b2) * grad[k] * grad[k];
+                double mh = m[k] / (1 - Math.pow(b1, it));
+                double vh = v[k] / (1 - Math.pow(b2, it));
+                w[k] -= LEARNING_RATE * mh / (Math.sqrt(vh) + 1e-8);
+            }
+        }
+        // Round to what heads.json stores before calibrating, so the thresholds fit the weights the scanner loads.
+        float[] weights = new float[d];
+        for (int k = 0; k < d; k++) {
+            weights[k] = (float) Double.parseDouble(SafetyHeads.num(w[k]));
+        }
+        float[] hashed = new float[hb];
+        for (int k = 0; k < hb; k++) {
+            hashed[k] = (float) Double.parseDouble(SafetyHeads.num(w[d + k]));
+        }
+        float bias = (float) Double.parseDouble(SafetyHeads.num(w[dim - 1]));
+        LinearHead uncalibrated = new LinearHead(spec.name(), weights, hashed, bias, 0.5, 0.5, 0.5);
+        double[] t = Evaluation.calibrate(spec, uncalibrated, rows, emb);
+        return new LinearHead(spec.name(), weights, hashed, bias, round(t[0]), round(t[1]), round(t[2]));
+    }
+
+    private static double round(double t) {
+        return Double.parseDouble(SafetyHeads.num(t));
+    }
+}

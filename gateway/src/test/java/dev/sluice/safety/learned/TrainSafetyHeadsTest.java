@@ -1,0 +1,69 @@
+package dev.sluice.safety.learned;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training program reproduces the committed subset artefact from scratch (embeddings included, no cache). The
+ * full heads take several minutes; their byte-identical reproduction is checked by running {@code scripts/train-safety}
+ * twice (see docs/safety-detectors.md).
+ */
+class TrainSafetyHeadsTest {
+
+    /** The subset the committed test artefact was trained on. */
+    static final int SUBSET_PERCENT = 6;
+    static final String SUBSET_ARTEFACT = "/dev/sluice/safety/learned/heads-subset6.json";
+
+    static Path dataDir() {
+        String configured = System.getProperty("SLUICE_SAFETY_TRAIN", System.getenv("SLUICE_SAFETY_TRAIN"));
+        return Path.of(configured != null ? configured : "/work/shared/safety-train");
+    }
+
+    @Test
+    void subsetTrainingFromScratchReproducesTheCommittedArtefact(@TempDir Path tmp) throws Exception {
+        Path data = dataDir();
+        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
+                + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
+        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(), tmp.resolve("cache.bin"), SUBSET_PERCENT, 2);
+        String expected;
+        try (var in = getClass().getResourceAsStream(SUBSET_ARTEFACT)) {
+            assertThat(in).as("committed artefact " + SUBSET_ARTEFACT).isNotNull();
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(r.heads().toJson()).isEqualTo(expected);
+        assertThat(r.heads().heads()).containsKeys(LearnedStage.PI_HEAD, "prompt.HATE_SPEECH", "response.DANGEROUS");
+    }
+
+    @Test
+    void wordsOnlyTrainingReproducesTheCommittedFastHeadsExactly(@TempDir Path tmp) throws Exception {
+        Path data = dataDir();
+        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
+                + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
+        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(), tmp.resolve("unused.bin"), 100, 1, true);
+        String expected;
+        try (var in = getClass().getResourceAsStream(LearnedStage.WORDS_RESOURCE)) {
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(r.heads().toJson()).isEqualTo(expected);
+        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("words-only training embeds nothing").isFalse();
+    }
+
+    @Test
+    void committedFullHeadsNameTheirDataAndSettings() {
+        SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
+        assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
+                + TrainSafetyHeads.ITERATIONS);
+        assertThat(heads.maxTokens()).isEqualTo(TrainSafetyHeads.MAX_TOKENS);
+        assertThat(heads.heads()).hasSize(HeadSpec.ALL.size());
+        // what toJson writes parses back to the same file: the scanner uses exactly the stored numbers
+        assertThat(SafetyHeads.parse(heads.toJson()).toJson()).isEqualTo(heads.toJson());
+    }
+}
