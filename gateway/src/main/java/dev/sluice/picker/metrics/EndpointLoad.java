@@ -21,12 +21,14 @@ import static java.util.Objects.requireNonNull;
  *
  * @param metrics the scraped state
  * @param inFlightRequests this gateway's requests in flight to the endpoint now
+ * @param awaitingFirstToken this gateway's requests in flight to the endpoint that have not yet produced a token
  * @param inFlightTokens the estimated tokens (prompt plus {@code max_tokens}) of those requests
  * @param sentSinceScrape requests sent since the last successful scrape started
  * @param finishedSinceScrape requests finished since the last successful scrape started
  * @param tokensSinceScrape the change in {@code inFlightTokens} since the last successful scrape started
  */
-public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests, long inFlightTokens,
+public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests, int awaitingFirstToken,
+                           long inFlightTokens,
                            long sentSinceScrape, long finishedSinceScrape, long tokensSinceScrape) {
 
     public EndpointLoad {
@@ -49,14 +51,28 @@ public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests
     }
 
     /**
-     * Returns the queue length now: {@code max(0, scrapedWaiting + sentSinceScrape - finishedSinceScrape)};
-     * {@code +Infinity} when the metrics are not fresh, NaN when the engine does not report its queue.
+     * Returns the queue length now: the scraped waiting requests that no finish since has admitted, plus this
+     * gateway's requests sent since the scrape that have not produced a token yet, and never fewer than all of its
+     * requests without a token: {@code max(awaiting, max(0, scrapedWaiting - finishedSinceScrape) +
+     * min(sentSinceScrape, awaiting))}; {@code +Infinity} when the metrics are not fresh, NaN when the engine does
+     * not report its queue.
+     *
+     * <p>A finished request lets one in from the server's queue, so finishes cancel scraped waiting requests, but
+     * with an empty queue they free room without making a new request's prefill any less pending. A request without
+     * a token is queued or in prefill for certain, even after a scrape has shown it running. Without these rules,
+     * consecutive requests between two scrapes see the same empty queues, and the other scores (such as the emptiest
+     * KV cache) send them all to one endpoint, whose prefills then share steps.
      */
     public double estimatedWaiting() {
         if (!isFresh()) {
             return Double.POSITIVE_INFINITY;
         }
-        return Math.max(0, metrics.metrics().waitingRequests() + requestsSinceScrape());
+        final double waiting = metrics.metrics().waitingRequests();
+        if (Double.isNaN(waiting)) {
+            return waiting;
+        }
+        final long pendingSent = Math.min(Math.max(0, sentSinceScrape), awaitingFirstToken);
+        return Math.max(awaitingFirstToken, Math.max(0, waiting - finishedSinceScrape) + pendingSent);
     }
 
     /**

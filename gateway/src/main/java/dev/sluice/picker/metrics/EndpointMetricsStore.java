@@ -123,7 +123,8 @@ public final class EndpointMetricsStore {
         }
         final LocalLoad.Counters c = localLoad.counters(authority);
         final LocalLoad.Mark current = c.mark();
-        return new EndpointLoad(snapshot, (int) c.inFlight.get(), c.inFlightTokens.get(),
+        return new EndpointLoad(snapshot, (int) c.inFlight.get(), (int) c.awaitingFirstToken.get(),
+                                c.inFlightTokens.get(),
                                 current.sent() - mark.sent(), current.finished() - mark.finished(),
                                 current.inFlightTokens() - mark.inFlightTokens());
     }

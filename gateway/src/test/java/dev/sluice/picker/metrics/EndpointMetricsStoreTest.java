@@ -137,14 +137,15 @@ class EndpointMetricsStoreTest {
         assertThat(load.tokensSinceScrape()).isEqualTo(3300);
         assertThat(load.estimatedKvCacheUsage()).isEqualTo(0.5 + 3300 / 16000.0);
 
-        // Finished requests admit waiting ones; the estimate never goes below zero.
+        // Finished requests admit the scraped waiting ones; the four sent since, without a token, still wait.
         before.onFinish();
         during.onFinish();
         during.onFinish(); // idempotent
         load = store.load(A);
         assertThat(load.finishedSinceScrape()).isEqualTo(2);
         assertThat(load.inFlightRequests()).isEqualTo(4);
-        assertThat(load.estimatedWaiting()).isEqualTo(5);
+        assertThat(load.awaitingFirstToken()).isEqualTo(4);
+        assertThat(load.estimatedWaiting()).isEqualTo(4);
 
         // The next scrape resets the baseline.
         store.startScrape(A, "vllm").succeeded(metrics(4, 8, 0.7));
@@ -152,6 +153,40 @@ class EndpointMetricsStoreTest {
         assertThat(load.sentSinceScrape()).isZero();
         assertThat(load.estimatedWaiting()).isEqualTo(4);
         assertThat(load.estimatedKvCacheUsage()).isEqualTo(0.7);
+    }
+
+    @Test
+    void finishesCancelScrapedWaitingRequestsButNotRequestsSentSince() {
+        store.startScrape(A, "vllm").succeeded(metrics(1, 8, 0.5));
+        final LocalLoad.InFlight old = local.onSend(A, 100);
+        old.onFinish();
+        local.onSend(A, 100).onFinish();
+        // Two finishes: the one scraped waiting request is admitted, the second finish frees room nobody waits for.
+        assertThat(store.load(A).estimatedWaiting()).isZero();
+        // A request sent now is pending whatever finished before it.
+        local.onSend(A, 100);
+        assertThat(store.load(A).estimatedWaiting()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsWithoutAFirstTokenCountAsWaitingEvenAfterAScrapeShowsThemRunning() {
+        final LocalLoad.InFlight a = local.onSend(A, 100);
+        final LocalLoad.InFlight b = local.onSend(A, 100);
+        store.startScrape(A, "vllm").succeeded(metrics(0, 2, 0.5)); // both admitted, in prefill
+        EndpointLoad load = store.load(A);
+        assertThat(load.awaitingFirstToken()).isEqualTo(2);
+        assertThat(load.estimatedWaiting()).isEqualTo(2);
+        a.onFirstToken();
+        a.onFirstToken(); // idempotent
+        assertThat(store.load(A).estimatedWaiting()).isEqualTo(1);
+        b.onFinish(); // finishing without a token (an error, a non-streamed answer) ends the wait too
+        load = store.load(A);
+        assertThat(load.awaitingFirstToken()).isZero();
+        assertThat(local.awaitingFirstToken(A)).isZero();
+        assertThat(load.estimatedWaiting()).isZero();
+        a.onFinish();
+        assertThat(local.awaitingFirstToken(A)).isZero();
+        assertThat(local.inFlight(A)).isZero();
     }
 
     @Test

@@ -55,7 +55,7 @@ class ScorersTest {
         // Scraped: 2 waiting; this gateway sent 6 more since the scrape started and none finished.
         final EndpointLoad busy = new EndpointLoad(
                 new EndpointMetricsSnapshot(endpoint(1).authority(), "vllm", MetricsState.FRESH,
-                                            TestLoads.metrics(2, 0.1), 0, 0, null), 6, 600, 6, 0, 600);
+                                            TestLoads.metrics(2, 0.1), 0, 0, null), 6, 6, 600, 6, 0, 600);
         final List<Candidate> c = List.of(candidate(busy, 0), candidate(fresh(endpoint(2), 4, 0.1), 0));
         assertThat(score(new QueueScorer(true), context("m", 0, true), c)).containsExactly(0, 1);
         assertThat(score(new QueueScorer(false), context("m", 0, true), c)).containsExactly(1, 0);
