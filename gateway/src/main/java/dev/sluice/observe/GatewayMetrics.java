@@ -50,11 +50,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *   <li>Per pool ({@code inference_pool_*}, label {@code name}), computed at scrape time by
  *       {@link PoolMetricsCollector}.</li>
  *   <li>Picker internals: {@code inference_extension_scheduler_e2e_duration_seconds},
- *       {@code inference_extension_model_rewrite_decisions_total}, {@code inference_extension_info}.</li>
+ *       {@code inference_extension_model_rewrite_decisions_total}, {@code inference_extension_info}; per pool
+ *       (label {@code inference_pool}, where GIE has one pool per picker), under {@code inference_extension_}:
+ *       flow control's {@code flow_control_queue_size} (+ {@code priority}) and
+ *       {@code flow_control_request_queue_duration_seconds} (+ {@code priority}, {@code outcome}; 0 for requests
+ *       admitted at once), and the prefix indexer's {@code prefix_indexer_size}, {@code prefix_indexer_hit_ratio}
+ *       and {@code prefix_indexer_hit_bytes}.</li>
  *   <li>Sluice's own: {@code sluice_extension_calls_total}, {@code sluice_extension_call_duration_seconds},
  *       {@code sluice_upstream_retries_total}, {@code sluice_upstream_failures_total},
- *       {@code sluice_requests_shed_total}, {@code sluice_requests_queued_total} (the load-aware picker will
- *       increment these two), {@code sluice_config_reloads_total}, {@code sluice_error_detail_total} and
+ *       {@code sluice_requests_shed_total}, {@code sluice_requests_queued_total},
+ *       {@code sluice_config_reloads_total}, {@code sluice_error_detail_total} and
  *       {@code sluice_access_log_dropped_total}.</li>
  * </ul>
  *
