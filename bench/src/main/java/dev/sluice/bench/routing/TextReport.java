@@ -56,9 +56,13 @@ final class TextReport {
         if (goals.isEmpty()) {
             out.append("(none for these workloads)").append(System.lineSeparator());
         }
+        int width = 13;
         for (Goal g : goals) {
-            out.append(String.format(Locale.ROOT, "%-12s %-13s %-47s %s%n", g.verdict(), g.workload(), g.name(),
-                                     g.figures()));
+            width = Math.max(width, g.workload().length());
+        }
+        for (Goal g : goals) {
+            out.append(String.format(Locale.ROOT, "%-12s %-" + width + "s %-47s %s%n", g.verdict(), g.workload(),
+                                     g.name(), g.figures()));
         }
         return out.toString();
     }
