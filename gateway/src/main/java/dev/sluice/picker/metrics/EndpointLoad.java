@@ -7,11 +7,12 @@ import static java.util.Objects.requireNonNull;
  * and those sent and finished since the scrape started.
  *
  * <h2>Estimates between scrapes</h2>
- * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add this
- * gateway's net change since the scrape started ({@code sent - finished}) to the scraped numbers: new requests are
- * assumed to queue, and finished ones to admit as many from the queue. They are measured from the scrape's
- * <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimate errs high.
- * Other gateway replicas' traffic shows up only at the next scrape.
+ * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add what this
+ * gateway did since the scrape started to the scraped numbers: the queue counts the requests sent since that have no
+ * first token yet, finished requests admit scraped waiting ones, and no fewer requests wait than this gateway has
+ * without a first token (see {@link #estimatedWaiting()}); KV usage adds the net tokens sent. They are measured from
+ * the scrape's <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimates
+ * err high. Other gateway replicas' traffic shows up only at the next scrape.
  *
  * <h2>Saturated when not fresh</h2>
  * When the metrics are not {@linkplain EndpointMetricsSnapshot#isFresh() fresh} (stale, failed or never scraped)

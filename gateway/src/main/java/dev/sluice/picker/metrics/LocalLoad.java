@@ -13,8 +13,9 @@ import dev.sluice.picker.Endpoint;
  * Counts exactly what this gateway has sent to each endpoint: requests and estimated tokens in flight, and
  * requests sent and finished so far, keyed by the endpoint's authority ({@code host:port}).
  *
- * <p>The proxy calls {@link #onSend(String, long)} when it sends a request to an endpoint and
- * {@link InFlight#onFinish()} on the returned handle when that exchange ends, however it ends (response complete,
+ * <p>The proxy calls {@link #onSend(String, long)} when it sends a request to an endpoint,
+ * {@link InFlight#onFirstToken()} on the returned handle when the first streamed token comes back, and
+ * {@link InFlight#onFinish()} when that exchange ends, however it ends (response complete,
  * error, client gone, retried elsewhere). The store compares these counts with the ones taken when a scrape
  * started, so that requests sent since then are visible before the next scrape.
  *

@@ -232,13 +232,14 @@ class EndpointMetricsStoreTest {
                      .containsEntry("kvCacheUsage", 0.25).containsEntry("runningLoraAdapters", List.of("a"))
                      .containsEntry("maxLoras", 4).containsEntry("kvCacheBlocks", 1000L)
                      .containsEntry("blockSize", 16).containsEntry("inFlight", 1)
-                     .containsEntry("inFlightTokens", 40L).containsEntry("estimatedWaiting", 3.0);
+                     .containsEntry("inFlightTokens", 40L).containsEntry("awaitingFirstToken", 1)
+                     .containsEntry("estimatedWaiting", 3.0);
         assertThat(rows.get(2)).containsEntry("waiting", null);
         assertThat(b.keySet()).containsExactly("authority", "engine", "state", "ageMillis", "consecutiveFailures",
                                                "lastError", "waiting", "running", "kvCacheUsage",
                                                "runningLoraAdapters", "waitingLoraAdapters", "maxLoras",
                                                "kvCacheBlocks", "blockSize", "inFlight", "inFlightTokens",
-                                               "estimatedWaiting");
+                                               "awaitingFirstToken", "estimatedWaiting");
     }
 
     @Test
