@@ -9,8 +9,9 @@ import static java.util.Objects.requireNonNull;
  * <h2>Estimates between scrapes</h2>
  * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add what this
  * gateway did since the scrape started to the scraped numbers: the queue counts the requests sent since that have no
- * first token yet, finished requests admit scraped waiting ones, and no fewer requests wait than this gateway has
- * without a first token (see {@link #estimatedWaiting()}); KV usage adds the net tokens sent. They are measured from
+ * first token yet and finished requests admit scraped waiting ones ({@link #estimatedWaiting()}); the pending count
+ * is never below this gateway's requests without a first token ({@link #estimatedPending()}); KV usage adds the net
+ * tokens sent. They are measured from
  * the scrape's <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimates
  * err high. Other gateway replicas' traffic shows up only at the next scrape.
  *
@@ -52,17 +53,14 @@ public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests
     }
 
     /**
-     * Returns the queue length now: the scraped waiting requests that no finish since has admitted, plus this
-     * gateway's requests sent since the scrape that have not produced a token yet, and never fewer than all of its
-     * requests without a token: {@code max(awaiting, max(0, scrapedWaiting - finishedSinceScrape) +
-     * min(sentSinceScrape, awaiting))}; {@code +Infinity} when the metrics are not fresh, NaN when the engine does
-     * not report its queue.
+     * Returns the server's queue length now: the scraped waiting requests that no finish since has admitted, plus
+     * this gateway's requests sent since the scrape that have not produced a token yet,
+     * {@code max(0, scrapedWaiting - finishedSinceScrape) + min(sentSinceScrape, awaitingFirstToken)};
+     * {@code +Infinity} when the metrics are not fresh, NaN when the engine does not report its queue. This is what
+     * the saturation detector compares with its queue threshold.
      *
      * <p>A finished request lets one in from the server's queue, so finishes cancel scraped waiting requests, but
-     * with an empty queue they free room without making a new request's prefill any less pending. A request without
-     * a token is queued or in prefill for certain, even after a scrape has shown it running. Without these rules,
-     * consecutive requests between two scrapes see the same empty queues, and the other scores (such as the emptiest
-     * KV cache) send them all to one endpoint, whose prefills then share steps.
+     * with an empty queue they free room without making a new request any less pending.
      */
     public double estimatedWaiting() {
         if (!isFresh()) {
@@ -72,8 +70,21 @@ public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests
         if (Double.isNaN(waiting)) {
             return waiting;
         }
-        final long pendingSent = Math.min(Math.max(0, sentSinceScrape), awaitingFirstToken);
-        return Math.max(awaitingFirstToken, Math.max(0, waiting - finishedSinceScrape) + pendingSent);
+        return Math.max(0, waiting - finishedSinceScrape) + Math.min(Math.max(0, sentSinceScrape), awaitingFirstToken);
+    }
+
+    /**
+     * Returns the requests that will be served before a new one gets its first token, as far as this gateway can
+     * tell: {@link #estimatedWaiting()}, but never fewer than this gateway's requests without a first token, which
+     * are queued or in prefill for certain even after a scrape has shown them running (a request that is not
+     * streamed counts until it ends). The queue scorers read this.
+     *
+     * <p>Without it, consecutive requests between two scrapes see the same empty queues, and the other scores (such
+     * as the emptiest KV cache) send them all to one endpoint, whose prefills then share steps.
+     */
+    public double estimatedPending() {
+        final double waiting = estimatedWaiting();
+        return Double.isNaN(waiting) ? waiting : Math.max(awaitingFirstToken, waiting);
     }
 
     /**

@@ -134,7 +134,7 @@ public final class EndpointMetricsStore {
      * {@code engine}, {@code state}, {@code ageMillis}, {@code consecutiveFailures}, {@code lastError},
      * {@code waiting}, {@code running}, {@code kvCacheUsage}, {@code runningLoraAdapters},
      * {@code waitingLoraAdapters}, {@code maxLoras}, {@code kvCacheBlocks}, {@code blockSize}, {@code inFlight},
-     * {@code inFlightTokens}, {@code awaitingFirstToken}, {@code estimatedWaiting}. Unknown and infinite numbers are null, since JSON has no
+     * {@code inFlightTokens}, {@code awaitingFirstToken}, {@code estimatedWaiting}, {@code estimatedPending}. Unknown and infinite numbers are null, since JSON has no
      * NaN.
      */
     public List<Map<String, Object>> describe() {
@@ -162,6 +162,7 @@ public final class EndpointMetricsStore {
             row.put("inFlightTokens", load.inFlightTokens());
             row.put("awaitingFirstToken", load.awaitingFirstToken());
             row.put("estimatedWaiting", number(load.estimatedWaiting()));
+            row.put("estimatedPending", number(load.estimatedPending()));
             list.add(row);
         }
         return list;

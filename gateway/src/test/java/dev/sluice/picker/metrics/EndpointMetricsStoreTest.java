@@ -166,6 +166,7 @@ class EndpointMetricsStoreTest {
         // A request sent now is pending whatever finished before it.
         local.onSend(A, 100);
         assertThat(store.load(A).estimatedWaiting()).isEqualTo(1);
+        assertThat(store.load(A).estimatedPending()).isEqualTo(1);
     }
 
     @Test
@@ -175,15 +176,17 @@ class EndpointMetricsStoreTest {
         store.startScrape(A, "vllm").succeeded(metrics(0, 2, 0.5)); // both admitted, in prefill
         EndpointLoad load = store.load(A);
         assertThat(load.awaitingFirstToken()).isEqualTo(2);
-        assertThat(load.estimatedWaiting()).isEqualTo(2);
+        // The server's queue is empty (what saturation reads), but two prefills are pending (what scorers read).
+        assertThat(load.estimatedWaiting()).isZero();
+        assertThat(load.estimatedPending()).isEqualTo(2);
         a.onFirstToken();
         a.onFirstToken(); // idempotent
-        assertThat(store.load(A).estimatedWaiting()).isEqualTo(1);
+        assertThat(store.load(A).estimatedPending()).isEqualTo(1);
         b.onFinish(); // finishing without a token (an error, a non-streamed answer) ends the wait too
         load = store.load(A);
         assertThat(load.awaitingFirstToken()).isZero();
         assertThat(local.awaitingFirstToken(A)).isZero();
-        assertThat(load.estimatedWaiting()).isZero();
+        assertThat(load.estimatedPending()).isZero();
         a.onFinish();
         assertThat(local.awaitingFirstToken(A)).isZero();
         assertThat(local.inFlight(A)).isZero();
@@ -195,6 +198,7 @@ class EndpointMetricsStoreTest {
                 new ModelServerMetrics(Double.NaN, 1, Double.NaN, List.of(), List.of(), 0, 0, 0));
         local.onSend(A, 10);
         assertThat(store.load(A).estimatedWaiting()).isNaN();
+        assertThat(store.load(A).estimatedPending()).isNaN();
         assertThat(store.load(A).estimatedKvCacheUsage()).isNaN();
     }
 
@@ -239,7 +243,7 @@ class EndpointMetricsStoreTest {
                                                "lastError", "waiting", "running", "kvCacheUsage",
                                                "runningLoraAdapters", "waitingLoraAdapters", "maxLoras",
                                                "kvCacheBlocks", "blockSize", "inFlight", "inFlightTokens",
-                                               "awaitingFirstToken", "estimatedWaiting");
+                                               "awaitingFirstToken", "estimatedWaiting", "estimatedPending");
     }
 
     @Test
