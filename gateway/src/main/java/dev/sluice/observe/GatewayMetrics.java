@@ -12,7 +12,14 @@ import java.util.random.RandomGenerator;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.picker.Endpoint;
+import dev.sluice.picker.EndpointPicker;
+import dev.sluice.picker.PickRequest;
+import dev.sluice.picker.flow.Admission;
+import dev.sluice.picker.flow.FlowListener;
 import dev.sluice.picker.metrics.EndpointMetricsStore;
+import dev.sluice.picker.scheduler.Schedule;
+import dev.sluice.picker.scheduler.Scheduler;
 import dev.sluice.proxy.ExchangeRecord;
 import dev.sluice.proxy.ExtensionCallRecord;
 import dev.sluice.proxy.GatewaySnapshot;
@@ -43,11 +50,16 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *   <li>Per pool ({@code inference_pool_*}, label {@code name}), computed at scrape time by
  *       {@link PoolMetricsCollector}.</li>
  *   <li>Picker internals: {@code inference_extension_scheduler_e2e_duration_seconds},
- *       {@code inference_extension_model_rewrite_decisions_total}, {@code inference_extension_info}.</li>
+ *       {@code inference_extension_model_rewrite_decisions_total}, {@code inference_extension_info}; per pool
+ *       (label {@code inference_pool}, where GIE has one pool per picker), under {@code inference_extension_}:
+ *       flow control's {@code flow_control_queue_size} (+ {@code priority}) and
+ *       {@code flow_control_request_queue_duration_seconds} (+ {@code priority}, {@code outcome}; 0 for requests
+ *       admitted at once), and the prefix indexer's {@code prefix_indexer_size}, {@code prefix_indexer_hit_ratio}
+ *       and {@code prefix_indexer_hit_bytes}.</li>
  *   <li>Sluice's own: {@code sluice_extension_calls_total}, {@code sluice_extension_call_duration_seconds},
  *       {@code sluice_upstream_retries_total}, {@code sluice_upstream_failures_total},
- *       {@code sluice_requests_shed_total}, {@code sluice_requests_queued_total} (the load-aware picker will
- *       increment these two), {@code sluice_config_reloads_total}, {@code sluice_error_detail_total} and
+ *       {@code sluice_requests_shed_total}, {@code sluice_requests_queued_total},
+ *       {@code sluice_config_reloads_total}, {@code sluice_error_detail_total} and
  *       {@code sluice_access_log_dropped_total}.</li>
  * </ul>
  *
@@ -86,6 +98,13 @@ public final class GatewayMetrics {
     static final double[] OUTPUT_TOKENS = { 1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192 };
     /** GIE's scheduler buckets (seconds). */
     static final double[] SCHED = { 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1 };
+    /** Flow-control queue wait buckets (seconds): GIE's range, 0.1 ms to 60 s. */
+    static final double[] QUEUE_WAIT = { 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+                                         30, 60 };
+    /** GIE's prefix indexer hit ratio buckets: 0 to 1 in steps of 0.1. */
+    static final double[] HIT_RATIO = { 0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1 };
+    /** GIE's prefix indexer hit bytes buckets: 0, then 16 to 65,536 doubling. */
+    static final double[] HIT_BYTES = { 0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536 };
     /** Extension call buckets (seconds): in-process calls take microseconds, callouts up to the 10 s timeout. */
     static final double[] EXTENSION = { 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                         1, 2.5, 5, 10 };
@@ -109,6 +128,9 @@ public final class GatewayMetrics {
     private final Histogram ntpot;
     private final Histogram ttft;
     private final Histogram schedulerE2e;
+    private final Histogram queueWait;
+    private final Histogram prefixHitRatio;
+    private final Histogram prefixHitBytes;
     private final Counter rewriteDecisions;
     private final Counter extensionCalls;
     private final Histogram extensionDuration;
@@ -199,6 +221,45 @@ public final class GatewayMetrics {
                          .register(registry);
 
         registry.register(new PoolMetricsCollector(snapshot, endpoints));
+        queueWait = histogram("inference_extension_flow_control_request_queue_duration_seconds",
+                              "Time requests spent in the flow-control queue of a pool, by outcome, in seconds " +
+                              "(0 for requests admitted at once).", QUEUE_WAIT, "inference_pool", "priority",
+                              "outcome");
+        GaugeWithCallback.builder().name("inference_extension_flow_control_queue_size")
+                         .help("Requests waiting in the flow-control queue of a pool, by priority.")
+                         .labelNames("inference_pool", "priority")
+                         .callback(cb -> {
+                             for (GatewaySnapshot.Pool pool : new java.util.TreeMap<>(this.snapshot.get().pools())
+                                     .values()) {
+                                 final Map<Integer, Integer> sizes = pool.flow().queueSizes().get(pool.name());
+                                 // A pool with nothing queued reports priority 0 at 0, so its series never vanish.
+                                 if (sizes == null || sizes.isEmpty()) {
+                                     cb.call(0, pool.name(), "0");
+                                     continue;
+                                 }
+                                 sizes.forEach((priority, n) -> cb.call(n, pool.name(), Integer.toString(priority)));
+                             }
+                         })
+                         .register(registry);
+        GaugeWithCallback.builder().name("inference_extension_prefix_indexer_size")
+                         .help("Block hashes the prefix index of a pool holds, over all its endpoints.")
+                         .labelNames("inference_pool")
+                         .callback(cb -> {
+                             for (GatewaySnapshot.Pool pool : new java.util.TreeMap<>(this.snapshot.get().pools())
+                                     .values()) {
+                                 final EndpointPicker picker = pool.picker();
+                                 if (picker instanceof Scheduler s && s.profile().usesPrefix()) {
+                                     cb.call(s.prefixIndex().blockCount(), pool.name());
+                                 }
+                             }
+                         })
+                         .register(registry);
+        prefixHitRatio = histogram("inference_extension_prefix_indexer_hit_ratio",
+                                   "Predicted share of a prompt's prefix blocks cached on the picked endpoint.",
+                                   HIT_RATIO, "inference_pool");
+        prefixHitBytes = histogram("inference_extension_prefix_indexer_hit_bytes",
+                                   "Predicted prompt bytes cached on the picked endpoint (blocks × block tokens " +
+                                   "× 4).", HIT_BYTES, "inference_pool");
         schedulerE2e = histogram("inference_extension_scheduler_e2e_duration_seconds",
                                  "End-to-end scheduling latency distribution in seconds.", SCHED);
         schedulerE2eAll = schedulerE2e.labelValues();
@@ -279,6 +340,28 @@ public final class GatewayMetrics {
     /** Counts a request queued by the picker. */
     public void onQueued(String pool) {
         simple(queued, "q", pool).inc();
+    }
+
+    /** Returns a listener that records flow control's queue waits per pool, priority and outcome. */
+    public FlowListener flowListener() {
+        return new FlowListener() {
+            @Override
+            public void completed(String pool, int priority, Admission admission) {
+                queueWait.labelValues(pool, Integer.toString(priority), admission.outcome().label())
+                         .observe(admission.waitedNanos() / NANOS);
+            }
+        };
+    }
+
+    /** Records the predicted prefix hit of one scheduling decision of a profile that uses prefixes. */
+    public void onScheduled(PickRequest request, Schedule schedule, int blockTokens) {
+        if (schedule.blocks().count() == 0) {
+            return;
+        }
+        final String pool = request.pool();
+        final Endpoint first = schedule.endpoints().get(0);
+        prefixHitRatio.labelValues(pool).observe(schedule.hitRatio());
+        prefixHitBytes.labelValues(pool).observe((double) schedule.matchedBlocks(first) * blockTokens * 4);
     }
 
     /** Counts a configuration reload. */

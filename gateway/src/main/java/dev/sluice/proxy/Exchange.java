@@ -686,6 +686,10 @@ final class Exchange {
             }
             if (firstTokenNanos == 0) {
                 firstTokenNanos = System.nanoTime();
+                final LocalLoad.InFlight f = inFlight;
+                if (f != null) {
+                    f.onFirstToken(); // the endpoint's prefill is done: no longer counted as waiting
+                }
             }
             streamedEvents++;
         }

@@ -105,6 +105,7 @@ public final class GatewayServer implements AutoCloseable {
         registry = options.registry;
         current.set(snapshotOf(config));
         observability = new Observability(options.observe, current::get, metrics);
+        schedulers.listeners(observability.metrics().flowListener(), observability.metrics()::onScheduled);
         server = dataServer(config, options);
         admin = adminServer(options);
         prober = new EndpointProber(current::get, Duration.ofSeconds(1), Duration.ofMillis(500));

@@ -16,11 +16,14 @@ import dev.sluice.config.PoolSettings;
 import dev.sluice.config.Resources.InferencePoolSpec;
 import dev.sluice.config.Resources.Resource;
 import dev.sluice.picker.Endpoint;
+import dev.sluice.picker.flow.Admission;
 import dev.sluice.picker.flow.FlowController;
+import dev.sluice.picker.flow.FlowListener;
 import dev.sluice.picker.metrics.EndpointLoad;
 import dev.sluice.picker.metrics.EndpointMetricsStore;
 import dev.sluice.picker.scheduler.PrefixIndex;
 import dev.sluice.picker.scheduler.SaturationDetector;
+import dev.sluice.picker.scheduler.ScheduleListener;
 import dev.sluice.picker.scheduler.Scheduler;
 import dev.sluice.picker.scheduler.SchedulerProfiles;
 import dev.sluice.proxy.GatewaySnapshot;
@@ -45,17 +48,39 @@ final class PoolSchedulers implements AutoCloseable {
                 return t;
             }, new ThreadPoolExecutor.DiscardOldestPolicy());
     private final Map<String, PoolState> pools = new HashMap<>();
+    /** Set once the gateway's metrics exist; flow controllers built earlier reach it through the forwarder. */
+    private volatile FlowListener flowListener = FlowListener.NOOP;
+    private volatile ScheduleListener scheduleListener = ScheduleListener.NOOP;
+    private final FlowListener forwarder = new FlowListener() {
+        @Override
+        public void enqueued(String pool, int priority) {
+            flowListener.enqueued(pool, priority);
+        }
+
+        @Override
+        public void completed(String pool, int priority, Admission admission) {
+            flowListener.completed(pool, priority, admission);
+        }
+    };
 
     PoolSchedulers(EndpointMetricsStore metrics, Supplier<GatewaySnapshot> snapshot) {
         this.metrics = metrics;
         this.snapshot = snapshot;
     }
 
+    /** Sends every pool's admission and scheduling events to these listeners (for metrics). */
+    void listeners(FlowListener flow, ScheduleListener schedule) {
+        flowListener = flow;
+        scheduleListener = schedule;
+    }
+
     /** Returns the scheduler of {@code pool} under its current settings. */
     synchronized Scheduler scheduler(Resource<InferencePoolSpec> pool) {
         final PoolState state = state(pool);
         return new Scheduler(SchedulerProfiles.byName(state.settings().schedulerProfile()), metrics::load,
-                             state.index(), ThreadLocalRandom.current());
+                             state.index(), ThreadLocalRandom.current(),
+                             (request, schedule, blockTokens) ->
+                                     scheduleListener.scheduled(request, schedule, blockTokens));
     }
 
     /** Returns the flow controller of {@code pool} under its current settings. */
@@ -77,6 +102,7 @@ final class PoolSchedulers implements AutoCloseable {
                                                   .scheduler(CommonPools.workerGroup().next())
                                                   .maxWait(settings.queueMaxWait())
                                                   .maxQueueSize(settings.queueMaxSize())
+                                                  .listener(forwarder)
                                                   .build();
         if (old != null) {
             // Requests queued under the old settings finish their wait there.

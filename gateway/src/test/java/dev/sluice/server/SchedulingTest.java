@@ -35,6 +35,21 @@ class SchedulingTest {
         return gw.http().execute(h.build(), body).aggregate().join();
     }
 
+    private static String metrics(TestGateway gw) {
+        return com.linecorp.armeria.client.WebClient.of("http://127.0.0.1:" + gw.server().adminPort())
+                                                    .get("/metrics").aggregate().join().contentUtf8();
+    }
+
+    /** Returns the value of the sample line starting with {@code series}, or NaN when there is none. */
+    private static double sample(String exposition, String series) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith(series + ' ')) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return Double.NaN;
+    }
+
     @Test
     void sharedPrefixes_stickToTheEndpointThatCachedThem() throws Exception {
         try (TestGateway gw = TestGateway.start(dir)) {
@@ -53,6 +68,20 @@ class SchedulingTest {
             // All eight follow the first to the endpoint that holds the prefix.
             assertThat(Math.max(a, b)).isEqualTo(8);
             assertThat(gw.records()).filteredOn(r -> r.cachedTokens() > 0).hasSizeGreaterThanOrEqualTo(6);
+
+            // The prefix indexer on /metrics: its size, and the predicted hit of each decision (the first none,
+            // the other seven most of the prompt).
+            final String m = metrics(gw);
+            assertThat(sample(m, "inference_extension_prefix_indexer_size{inference_pool=\"llama\"}"))
+                    .isEqualTo(gw.server().prefixIndexBlocks("llama"));
+            assertThat(sample(m, "inference_extension_prefix_indexer_hit_ratio_count{inference_pool=\"llama\"}"))
+                    .isEqualTo(8);
+            assertThat(sample(m, "inference_extension_prefix_indexer_hit_ratio_bucket{inference_pool=\"llama\"," +
+                                 "le=\"0.0\"}")).isEqualTo(1);
+            assertThat(sample(m, "inference_extension_prefix_indexer_hit_ratio_bucket{inference_pool=\"llama\"," +
+                                 "le=\"0.5\"}")).isEqualTo(1);
+            assertThat(sample(m, "inference_extension_prefix_indexer_hit_bytes_sum{inference_pool=\"llama\"}"))
+                    .isGreaterThan(7 * prefix.length() * 0.9);
         }
     }
 
@@ -71,7 +100,7 @@ class SchedulingTest {
                 kind: InferencePool
                 metadata:
                   name: busy
-                  annotations: {sluice.dev/queue-max-wait: 400ms, sluice.dev/queue-max-size: "2"}
+                  annotations: {sluice.dev/queue-max-wait: 3s, sluice.dev/queue-max-size: "2"}
                 spec: {selector: {matchLabels: {app: busy}}, targetPorts: [{number: 8000}]}
                 ---
                 apiVersion: sluice.dev/v1alpha1
@@ -111,10 +140,28 @@ class SchedulingTest {
                 assertThat(shed.contentUtf8()).contains("\"code\":\"pool_saturated\"");
 
                 final long started = System.nanoTime();
-                final AggregatedHttpResponse queued = post(gw, "{\"model\":\"m\",\"prompt\":\"y\"}");
+                final var pending = gw.http().execute(
+                        RequestHeaders.builder(HttpMethod.POST, "/v1/completions").contentType(MediaType.JSON)
+                                      .build(), "{\"model\":\"m\",\"prompt\":\"y\"}").aggregate();
+                // While it waits (3 s, long enough to read /metrics on a busy machine), the queue size shows it.
+                final String size = "inference_extension_flow_control_queue_size{inference_pool=\"busy\"," +
+                                    "priority=\"0\"}";
+                await().atMost(10, TimeUnit.SECONDS).until(() -> sample(metrics(gw), size) == 1 || pending.isDone());
+                assertThat(pending).isNotDone();
+                final AggregatedHttpResponse queued = pending.join();
                 assertThat(queued.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
                 assertThat(queued.contentUtf8()).contains("\"code\":\"queue_timeout\"");
-                assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
+                assertThat(System.nanoTime() - started).isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(3));
+
+                final String m = metrics(gw);
+                assertThat(sample(m, size)).isZero();
+                final String waited = "inference_extension_flow_control_request_queue_duration_seconds";
+                final String timedOut = "{inference_pool=\"busy\",outcome=\"timed_out\",priority=\"0\"}";
+                assertThat(sample(m, waited + "_count" + timedOut)).isEqualTo(1);
+                assertThat(sample(m, waited + "_sum" + timedOut)).isGreaterThan(2.5);
+                assertThat(sample(m, waited + "_count{inference_pool=\"busy\",outcome=\"shed\"," +
+                                     "priority=\"-1\"}")).isEqualTo(1);
+                assertThat(sample(m, "sluice_requests_shed_total{pool=\"busy\"}")).isEqualTo(1);
             } finally {
                 hogs.forEach(HttpResponse::abort);
             }

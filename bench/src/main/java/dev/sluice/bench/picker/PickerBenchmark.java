@@ -91,7 +91,7 @@ public class PickerBenchmark {
                                                                 0, 19_208, 16);
             loads.put(e.authority(), new EndpointLoad(
                     new EndpointMetricsSnapshot(e.authority(), "vllm", MetricsState.FRESH, m, 10_000_000, 0, null),
-                    random.nextInt(8), random.nextInt(50_000), random.nextInt(3), random.nextInt(3), 0));
+                    random.nextInt(8), 0, random.nextInt(50_000), random.nextInt(3), random.nextInt(3), 0));
         }
         final SchedulerProfile p = switch (hasher) {
             case "chars" -> SchedulerProfiles.byName(profile);

@@ -40,6 +40,14 @@ import dev.sluice.simulator.des.SimulatedRequest;
  * <p>A request whose plan names a predecessor (the previous turn of a conversation) is sent at its planned time or
  * when the predecessor finishes, whichever is later; its latencies count from when it is sent.
  *
+ * <h2>Closed loop</h2>
+ * {@link #runClosedLoop} ignores the plan's arrival times: {@code concurrency} clients each send a request, and the
+ * next of the plan when theirs finishes ({@code vllm bench serve --max-concurrency} with every request due at once,
+ * inference-perf's {@code concurrent} load). The window then runs from the sending of the first measured request to
+ * the sending of the last one. Throughput is what the policy makes of a fixed number of users, so a policy that
+ * serves requests faster (cache hits instead of recomputed prefixes) also serves more of them, which an open loop at
+ * an offered load below everyone's capacity cannot show.
+ *
  * <p>Deterministic: the same settings, workload plan and policy give the same result.
  */
 final class DesRunner {
@@ -92,11 +100,41 @@ final class DesRunner {
     }
 
     /**
+     * Runs {@code plan} in a closed loop of {@code concurrency} clients (see the class comment), reporting the
+     * concurrency as the run's load.
+     *
+     * @throws IllegalArgumentException if a request of the plan waits for another (multi-turn), which a closed loop
+     *     over the plan's order does not model
+     */
+    static RunResult runClosedLoop(Workload workload, List<PlannedRequest> plan, Policy policy, int concurrency,
+                                   Settings settings) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency: " + concurrency + " (expected: >= 1)");
+        }
+        for (PlannedRequest p : plan) {
+            if (p.after() != null) {
+                throw new IllegalArgumentException(workload.name() + ": requests depend on earlier ones; a closed " +
+                                                   "loop runs only workloads of independent requests");
+            }
+        }
+        return run(workload, plan, policy.cliName(),
+                   policy.isGatewayProfile() ? () -> SchedulerProfiles.byName(policy.cliName()) : null, concurrency,
+                   settings, concurrency);
+    }
+
+    /**
      * Runs {@code plan} routed by the gateway's scheduler with a fresh profile from {@code profile}, or by the
      * {@link OraclePolicy} when {@code profile} is {@code null}, and reports it under {@code policyName}.
      */
     static RunResult run(Workload workload, List<PlannedRequest> plan, String policyName,
                          @Nullable Supplier<SchedulerProfile> profile, double load, Settings settings) {
+        return run(workload, plan, policyName, profile, load, settings, 0);
+    }
+
+    /** Runs open loop at the plan's arrival times when {@code concurrency} is 0, else closed loop. */
+    private static RunResult run(Workload workload, List<PlannedRequest> plan, String policyName,
+                                 @Nullable Supplier<SchedulerProfile> profile, double load, Settings settings,
+                                 int concurrency) {
         final long started = System.nanoTime();
         final DiscreteEventSimulation sim = new DiscreteEventSimulation(settings.seed());
         final SimulatorConfig config = engineConfig(workload, settings);
@@ -109,9 +147,15 @@ final class DesRunner {
         }
         final int n = plan.size();
         final int firstMeasured = Math.min(n - 1, (int) Math.floor(settings.warmup() * n));
-        final long windowStart = plan.get(firstMeasured).arrivalNanos();
-        final long windowEnd = Math.max(windowStart + 1, plan.get(n - 1).arrivalNanos());
-        final Collector collector = new Collector(sim, byId, firstMeasured, windowStart, windowEnd);
+        final Collector collector;
+        if (concurrency == 0) {
+            final long windowStart = plan.get(firstMeasured).arrivalNanos();
+            final long windowEnd = Math.max(windowStart + 1, plan.get(n - 1).arrivalNanos());
+            collector = new Collector(sim, byId, firstMeasured, windowStart, windowEnd, null);
+        } else {
+            // The window opens and closes as the first measured and the last requests are sent.
+            collector = new Collector(sim, byId, firstMeasured, Long.MAX_VALUE, Long.MAX_VALUE, plan);
+        }
 
         final RoutingPolicy routing;
         if (profile != null) {
@@ -125,10 +169,18 @@ final class DesRunner {
             routing = new OraclePolicy();
         }
         sim.routing(routing).listener(collector).keepRecords(false);
-        for (PlannedRequest p : plan) {
-            sim.schedule(Duration.ofNanos(p.arrivalNanos()), () -> collector.due(p));
+        if (concurrency == 0) {
+            for (PlannedRequest p : plan) {
+                sim.schedule(Duration.ofNanos(p.arrivalNanos()), () -> collector.due(p));
+            }
+            collector.sampleQueuesFrom(collector.windowStart);
+        } else {
+            sim.schedule(Duration.ZERO, () -> {
+                for (int i = 0; i < Math.min(concurrency, n); i++) {
+                    collector.sendNext();
+                }
+            });
         }
-        collector.sampleQueuesFrom(windowStart);
         sim.run();
         if (collector.finished != n) {
             throw new IllegalStateException("run ended with " + collector.finished + " of " + n + " requests done");
@@ -147,8 +199,11 @@ final class DesRunner {
         private final DiscreteEventSimulation sim;
         private final Map<String, PlannedRequest> byId;
         private final int firstMeasured;
-        private final long windowStart;
-        private final long windowEnd;
+        private long windowStart;
+        private long windowEnd;
+        /** The plan in sending order, for a closed loop; null for an open one. */
+        private final @Nullable List<PlannedRequest> closedLoop;
+        private int sent;
         private final Set<String> done = new HashSet<>();
         private final Map<String, PlannedRequest> waitingOn = new HashMap<>();
         private final List<RequestRecord> measured = new ArrayList<>();
@@ -160,12 +215,31 @@ final class DesRunner {
         private long waitingSamples;
 
         Collector(DiscreteEventSimulation sim, Map<String, PlannedRequest> byId, int firstMeasured,
-                  long windowStart, long windowEnd) {
+                  long windowStart, long windowEnd, @Nullable List<PlannedRequest> closedLoop) {
             this.sim = sim;
             this.byId = byId;
             this.firstMeasured = firstMeasured;
             this.windowStart = windowStart;
             this.windowEnd = windowEnd;
+            this.closedLoop = closedLoop;
+        }
+
+        /** Closed loop: sends the plan's next request now, opening and closing the window on the way. */
+        void sendNext() {
+            final List<PlannedRequest> plan = closedLoop;
+            if (plan == null || sent >= plan.size()) {
+                return;
+            }
+            final long now = sim.now().toNanos();
+            final int i = sent++;
+            if (i == firstMeasured) {
+                windowStart = now;
+                sampleQueuesFrom(now);
+            }
+            if (i == plan.size() - 1) {
+                windowEnd = Math.max(windowStart + 1, now);
+            }
+            sim.submit(plan.get(i).toSimulated(sim.now()));
         }
 
         void due(PlannedRequest p) {
@@ -185,7 +259,7 @@ final class DesRunner {
                 waitingSum += (double) waiting / sim.engines().size();
                 waitingSamples++;
                 final long next = at + QUEUE_SAMPLE_INTERVAL.toNanos();
-                if (next <= windowEnd) {
+                if (next <= windowEnd && (closedLoop == null || sent < closedLoop.size())) {
                     sampleQueuesFrom(next);
                 }
             });
@@ -212,6 +286,8 @@ final class DesRunner {
             if (next != null) {
                 sim.submit(next.toSimulated(sim.now()));
             }
+            sendNext(); // closed loop: this client sends its next request
+
         }
 
         RunResult result(String workload, String policy, double load, long preemptions, long wallMillis) {

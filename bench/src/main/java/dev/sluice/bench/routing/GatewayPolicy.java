@@ -149,6 +149,16 @@ final class GatewayPolicy implements RoutingPolicy, RequestListener {
     }
 
     @Override
+    public void token(SimulatedRequest request, int index, Duration time) {
+        if (index == 0) {
+            final LocalLoad.InFlight f = inFlight.get(request.id());
+            if (f != null) {
+                f.onFirstToken(); // the proxy does this on the first streamed event with text
+            }
+        }
+    }
+
+    @Override
     public void finished(SimulatedRequest request, RequestRecord record) {
         final LocalLoad.InFlight f = inFlight.remove(request.id());
         if (f != null) {

@@ -54,6 +54,45 @@ final class Goals {
         return goals;
     }
 
+    /** Marks the results of a closed-loop sweep, whose loads are concurrencies: {@code shared-prefix (closed loop)}. */
+    static final String CLOSED_LOOP = " (closed loop)";
+
+    /** Returns whether {@code w} holds a closed-loop sweep (loads are concurrencies). */
+    static boolean isClosedLoop(WorkloadResults w) {
+        return w.workload().endsWith(CLOSED_LOOP);
+    }
+
+    /**
+     * Evaluates the shared-prefix goals on a closed-loop sweep, at round-robin's knee concurrency (the lowest at which
+     * its TTFT p90 passes the threshold): there the number of users is fixed and each policy serves them as fast as
+     * it can, so throughput can differ, unlike at an offered load all policies can serve.
+     */
+    static List<Goal> evaluateClosedLoop(List<WorkloadResults> all) {
+        final List<Goal> goals = new ArrayList<>();
+        for (WorkloadResults w : all) {
+            if (!w.workload().equals(SharedPrefixWorkload.NAME + CLOSED_LOOP)) {
+                continue;
+            }
+            final String wl = w.workload();
+            final Optional<Double> c = comparisonLoad(w);
+            final Optional<RunResult> s = c.flatMap(l -> w.run(SLUICE, l));
+            final Optional<RunResult> rr = c.flatMap(l -> w.run(RR, l));
+            final Optional<RunResult> gie = c.flatMap(l -> w.run(GIE, l));
+            final Double knee = w.knee(RR);
+            final String where = c.map(l -> knee != null && knee.doubleValue() == l
+                                            ? "at round-robin's knee, concurrency " + TextReport.load(l)
+                                            : "round-robin never passed " + fmt(w.kneeTtftSeconds()) +
+                                              " s; at the highest concurrency, " + TextReport.load(l)).orElse("");
+            goals.add(ratio(wl, "TTFT p90 <= 0.1x round-robin's", s, rr, RunResult::ttftP90, 0.1, true, where,
+                            "s"));
+            goals.add(ratio(wl, "TTFT p90 <= 0.5x gie-default's", s, gie, RunResult::ttftP90, 0.5, true, where,
+                            "s"));
+            goals.add(ratio(wl, "output tok/s >= 2x round-robin's", s, rr, RunResult::outputTokensPerSecond, 2,
+                            false, where, "tok/s"));
+        }
+        return goals;
+    }
+
     /** Returns round-robin's knee, or the highest load when it has none; empty without round-robin runs. */
     static Optional<Double> comparisonLoad(WorkloadResults w) {
         if (!w.policies().contains(RR) || w.loads().isEmpty()) {

@@ -57,6 +57,12 @@ public final class RoutingBenchmark implements Callable<Integer> {
                     + "until round-robin's TTFT p90 passes --knee-ttft, then two more (default: ${DEFAULT-VALUE}).")
     String loads;
 
+    @Option(names = "--closed-loop", defaultValue = "none", paramLabel = "none|auto|N[,N...]",
+            description = "DES: also run a closed-loop sweep at these concurrencies (clients that each send the " +
+                          "next request when theirs finishes), for workloads of independent requests; auto: " +
+                          "8, 16, 32, 64, 128, 256 (default: ${DEFAULT-VALUE}).")
+    String closedLoop;
+
     @Option(names = "--max-levels", defaultValue = "12",
             description = "Most load levels of an automatic sweep (default: ${DEFAULT-VALUE}).")
     int maxLevels;
@@ -116,6 +122,11 @@ public final class RoutingBenchmark implements Callable<Integer> {
 
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
+
+    /** The concurrencies of {@code --closed-loop auto}. */
+    static final List<Double> AUTO_CONCURRENCY = List.of(8.0, 16.0, 32.0, 64.0, 128.0, 256.0);
+    /** Requests per client of a closed-loop run (when more than {@code --requests}). */
+    static final double CLOSED_LOOP_REQUESTS_PER_CLIENT = 8;
 
     private final List<String> arguments;
 
@@ -238,8 +249,28 @@ public final class RoutingBenchmark implements Callable<Integer> {
         final List<Workload> ws = new ArrayList<>();
         final List<Policy> ps = new ArrayList<>();
         final List<Double> levels = new ArrayList<>();
+        final List<Double> concurrencies = new ArrayList<>();
         final SimulatorProfile sp;
         try {
+            switch (closedLoop.trim()) {
+                case "none" -> { }
+                case "auto" -> concurrencies.addAll(AUTO_CONCURRENCY);
+                default -> {
+                    for (String c : closedLoop.split(",")) {
+                        final int v;
+                        try {
+                            v = Integer.parseInt(c.trim());
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("closed-loop: " + c + " (expected: none, auto or " +
+                                                               "concurrencies such as 16,64)");
+                        }
+                        if (v < 1) {
+                            throw new IllegalArgumentException("closed-loop: " + c + " (expected: >= 1)");
+                        }
+                        concurrencies.add((double) v);
+                    }
+                }
+            }
             for (String w : workloads) {
                 ws.add(Workloads.byName(w.trim(), scale));
             }
@@ -280,10 +311,29 @@ public final class RoutingBenchmark implements Callable<Integer> {
             for (Workload w : ws) {
                 results.add(sweep.run(w, ps, levels));
             }
+            if (!concurrencies.isEmpty()) {
+                // At least --requests requests, and 8 per client so each client's later requests are measured.
+                final LoadSweep closed = new LoadSweep(
+                        (w, plan, p, c) -> DesRunner.runClosedLoop(w, plan, p, (int) c, settings), requests,
+                        CLOSED_LOOP_REQUESTS_PER_CLIENT, seed, kneeTtft, maxLevels, progress);
+                for (Workload w : ws) {
+                    if (w.name().equals(MultiTurnWorkload.NAME)) {
+                        continue; // its turns wait for earlier ones: it has a closed loop of its own
+                    }
+                    final WorkloadResults r = closed.run(w, ps, concurrencies);
+                    results.add(new WorkloadResults(w.name() + Goals.CLOSED_LOOP, r.shape(), r.runs(),
+                                                    r.kneeTtftSeconds()));
+                }
+            }
         } else {
+            if (!concurrencies.isEmpty()) {
+                System.err.println("sluice bench routing: --closed-loop runs in DES mode only");
+                return 2;
+            }
             return live(ws, ps, levels, sp, progress);
         }
         final List<Goal> goals = Goals.evaluate(results);
+        goals.addAll(Goals.evaluateClosedLoop(results));
         System.out.println("Sluice routing benchmark: mode " + mode + ", " + pods + " pods of " + sp.name() +
                            ", max(" + requests + ", " + TextReport.load(minDuration) +
                            " s × load) requests per run (first " + Math.round(100 * warmup) +

@@ -21,7 +21,8 @@ final class TextReport {
     }
 
     static String table(WorkloadResults w) {
-        final TextTable t = new TextTable("load req/s", "policy", "TTFT p50 s", "p90 s", "p99 s", "TPOT p90 ms",
+        final boolean closed = Goals.isClosedLoop(w);
+        final TextTable t = new TextTable(closed ? "concurrency" : "load req/s", "policy", "TTFT p50 s", "p90 s", "p99 s", "TPOT p90 ms",
                                           "out tok/s", "req/s", "hit %", "queue", "wait s", "preempt");
         for (double load : w.loads()) {
             for (String policy : w.policies()) {
@@ -43,7 +44,8 @@ final class TextReport {
         final Double knee = w.policies().contains(Goals.RR) ? w.knee(Goals.RR) : null;
         if (w.policies().contains(Goals.RR)) {
             out.append("round-robin's knee (TTFT p90 > ").append(Goals.fmt(w.kneeTtftSeconds())).append(" s): ")
-               .append(knee != null ? load(knee) + " req/s" : "not reached").append(System.lineSeparator());
+               .append(knee == null ? "not reached" : closed ? "concurrency " + load(knee) : load(knee) + " req/s")
+               .append(System.lineSeparator());
         }
         out.append(t.render());
         return out.toString();
@@ -54,9 +56,13 @@ final class TextReport {
         if (goals.isEmpty()) {
             out.append("(none for these workloads)").append(System.lineSeparator());
         }
+        int width = 13;
         for (Goal g : goals) {
-            out.append(String.format(Locale.ROOT, "%-12s %-13s %-47s %s%n", g.verdict(), g.workload(), g.name(),
-                                     g.figures()));
+            width = Math.max(width, g.workload().length());
+        }
+        for (Goal g : goals) {
+            out.append(String.format(Locale.ROOT, "%-12s %-" + width + "s %-47s %s%n", g.verdict(), g.workload(),
+                                     g.name(), g.figures()));
         }
         return out.toString();
     }

@@ -1,6 +1,7 @@
 package dev.sluice.bench.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +78,28 @@ class DesRunnerTest {
         assertThat(r.ttftP50()).isLessThanOrEqualTo(r.ttftP90()).isLessThanOrEqualTo(r.ttftP99());
         assertThat(r.meanQueueTime()).isLessThan(0.1);
         assertThat(r.windowSeconds()).isGreaterThan(100);
+    }
+
+    @Test
+    void aClosedLoopKeepsItsClientsBusyWhateverThePlannedArrivals() {
+        final LowSharingWorkload w = new LowSharingWorkload(200, 20);
+        // Arrival times are ignored: plans for 1 and 50 req/s give the same closed-loop run.
+        final RunResult one = DesRunner.runClosedLoop(w, w.plan(200, 1, 1), Policy.ROUND_ROBIN, 1, settings(1));
+        final RunResult same = DesRunner.runClosedLoop(w, w.plan(200, 50, 1), Policy.ROUND_ROBIN, 1, settings(1));
+        assertThat(same).usingRecursiveComparison().ignoringFields("wallMillis").isEqualTo(one);
+        assertThat(one.load()).isEqualTo(1);
+        // One client: each request is sent when the previous one ends, so nothing queues and req/s is 1 / E2E.
+        assertThat(one.meanQueueTime()).isLessThan(0.02);
+        assertThat(one.requestsPerSecond() * one.e2eP90()).isBetween(0.9, 1.1);
+        // Four clients on four idle pods serve about four times as much.
+        final RunResult four = DesRunner.runClosedLoop(w, w.plan(200, 1, 1), Policy.ROUND_ROBIN, 4, settings(1));
+        assertThat(four.outputTokensPerSecond() / one.outputTokensPerSecond()).isBetween(3.0, 4.5);
+        assertThatThrownBy(() -> DesRunner.runClosedLoop(w, w.plan(10, 1, 1), Policy.ROUND_ROBIN, 0, settings(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("concurrency: 0");
+        final MultiTurnWorkload turns = new MultiTurnWorkload(2, 4, 64, 64, 16, 200);
+        assertThatThrownBy(() -> DesRunner.runClosedLoop(turns, turns.plan(40, 20, 1), Policy.ROUND_ROBIN, 2,
+                                                         settings(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("depend on earlier ones");
     }
 
     @Test

@@ -42,6 +42,35 @@ class ReportRenderingTest {
     }
 
     @Test
+    void closedLoopSweepsAreTabledByConcurrencyAndJudgedAtRoundRobinsKneeConcurrency() {
+        final WorkloadResults open = sharedPrefix();
+        final WorkloadResults closed = new WorkloadResults(SharedPrefixWorkload.NAME + Goals.CLOSED_LOOP, "shape",
+                                                           open.runs(), 2);
+        assertThat(Goals.isClosedLoop(closed)).isTrue();
+        assertThat(Goals.isClosedLoop(open)).isFalse();
+        // Only the closed-loop sweep has closed-loop goals, and the open-loop goals ignore it.
+        assertThat(Goals.evaluateClosedLoop(List.of(open))).isEmpty();
+        assertThat(Goals.evaluate(List.of(closed))).isEmpty();
+        final List<Goal> goals = Goals.evaluateClosedLoop(List.of(open, closed));
+        assertThat(goals).extracting(Goal::verdict).containsExactly(Verdict.PASS, Verdict.PASS, Verdict.FAIL);
+        assertThat(goals).extracting(Goal::workload).containsOnly("shared-prefix (closed loop)");
+        assertThat(goals.get(0).figures()).contains("at round-robin's knee, concurrency 8", "0.120 s vs 10.00 s");
+        assertThat(goals.get(2).figures()).contains("7700 tok/s vs 7000 tok/s = 1.100x");
+
+        final String table = TextReport.table(closed);
+        assertThat(table).contains("round-robin's knee (TTFT p90 > 2.00 s): concurrency 8").contains("concurrency")
+                         .doesNotContain("load req/s");
+        // Goal lines stay aligned when a workload name is longer than the usual column.
+        final String lines = TextReport.goals(goals);
+        final List<String> rows = lines.lines().skip(1).toList();
+        assertThat(rows).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(rows.get(i).indexOf(goals.get(i).name())).isEqualTo(rows.get(0).indexOf(goals.get(0).name()))
+                                                                 .isGreaterThan(12 + 1 + 27);
+        }
+    }
+
+    @Test
     void kneesAreTheFirstLoadPastTheThreshold() {
         final WorkloadResults w = sharedPrefix();
         assertThat(w.loads()).containsExactly(4.0, 8.0, 16.0);

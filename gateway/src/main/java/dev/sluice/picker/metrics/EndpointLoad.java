@@ -7,11 +7,13 @@ import static java.util.Objects.requireNonNull;
  * and those sent and finished since the scrape started.
  *
  * <h2>Estimates between scrapes</h2>
- * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add this
- * gateway's net change since the scrape started ({@code sent - finished}) to the scraped numbers: new requests are
- * assumed to queue, and finished ones to admit as many from the queue. They are measured from the scrape's
- * <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimate errs high.
- * Other gateway replicas' traffic shows up only at the next scrape.
+ * A scrape is up to an interval old, and a burst sent in that time is invisible to it. The estimates add what this
+ * gateway did since the scrape started to the scraped numbers: the queue counts the requests sent since that have no
+ * first token yet and finished requests admit scraped waiting ones ({@link #estimatedWaiting()}); the pending count
+ * is never below this gateway's requests without a first token ({@link #estimatedPending()}); KV usage adds the net
+ * tokens sent. They are measured from
+ * the scrape's <em>start</em>, so requests sent while the scrape was in flight may be counted twice; the estimates
+ * err high. Other gateway replicas' traffic shows up only at the next scrape.
  *
  * <h2>Saturated when not fresh</h2>
  * When the metrics are not {@linkplain EndpointMetricsSnapshot#isFresh() fresh} (stale, failed or never scraped)
@@ -21,12 +23,14 @@ import static java.util.Objects.requireNonNull;
  *
  * @param metrics the scraped state
  * @param inFlightRequests this gateway's requests in flight to the endpoint now
+ * @param awaitingFirstToken this gateway's requests in flight to the endpoint that have not yet produced a token
  * @param inFlightTokens the estimated tokens (prompt plus {@code max_tokens}) of those requests
  * @param sentSinceScrape requests sent since the last successful scrape started
  * @param finishedSinceScrape requests finished since the last successful scrape started
  * @param tokensSinceScrape the change in {@code inFlightTokens} since the last successful scrape started
  */
-public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests, long inFlightTokens,
+public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests, int awaitingFirstToken,
+                           long inFlightTokens,
                            long sentSinceScrape, long finishedSinceScrape, long tokensSinceScrape) {
 
     public EndpointLoad {
@@ -49,14 +53,38 @@ public record EndpointLoad(EndpointMetricsSnapshot metrics, int inFlightRequests
     }
 
     /**
-     * Returns the queue length now: {@code max(0, scrapedWaiting + sentSinceScrape - finishedSinceScrape)};
-     * {@code +Infinity} when the metrics are not fresh, NaN when the engine does not report its queue.
+     * Returns the server's queue length now: the scraped waiting requests that no finish since has admitted, plus
+     * this gateway's requests sent since the scrape that have not produced a token yet,
+     * {@code max(0, scrapedWaiting - finishedSinceScrape) + min(sentSinceScrape, awaitingFirstToken)};
+     * {@code +Infinity} when the metrics are not fresh, NaN when the engine does not report its queue. This is what
+     * the saturation detector compares with its queue threshold.
+     *
+     * <p>A finished request lets one in from the server's queue, so finishes cancel scraped waiting requests, but
+     * with an empty queue they free room without making a new request any less pending.
      */
     public double estimatedWaiting() {
         if (!isFresh()) {
             return Double.POSITIVE_INFINITY;
         }
-        return Math.max(0, metrics.metrics().waitingRequests() + requestsSinceScrape());
+        final double waiting = metrics.metrics().waitingRequests();
+        if (Double.isNaN(waiting)) {
+            return waiting;
+        }
+        return Math.max(0, waiting - finishedSinceScrape) + Math.min(Math.max(0, sentSinceScrape), awaitingFirstToken);
+    }
+
+    /**
+     * Returns the requests that will be served before a new one gets its first token, as far as this gateway can
+     * tell: {@link #estimatedWaiting()}, but never fewer than this gateway's requests without a first token, which
+     * are queued or in prefill for certain even after a scrape has shown them running (a request that is not
+     * streamed counts until it ends). The queue scorers read this.
+     *
+     * <p>Without it, consecutive requests between two scrapes see the same empty queues, and the other scores (such
+     * as the emptiest KV cache) send them all to one endpoint, whose prefills then share steps.
+     */
+    public double estimatedPending() {
+        final double waiting = estimatedWaiting();
+        return Double.isNaN(waiting) ? waiting : Math.max(awaitingFirstToken, waiting);
     }
 
     /**

@@ -123,7 +123,8 @@ public final class EndpointMetricsStore {
         }
         final LocalLoad.Counters c = localLoad.counters(authority);
         final LocalLoad.Mark current = c.mark();
-        return new EndpointLoad(snapshot, (int) c.inFlight.get(), c.inFlightTokens.get(),
+        return new EndpointLoad(snapshot, (int) c.inFlight.get(), (int) c.awaitingFirstToken.get(),
+                                c.inFlightTokens.get(),
                                 current.sent() - mark.sent(), current.finished() - mark.finished(),
                                 current.inFlightTokens() - mark.inFlightTokens());
     }
@@ -133,7 +134,7 @@ public final class EndpointMetricsStore {
      * {@code engine}, {@code state}, {@code ageMillis}, {@code consecutiveFailures}, {@code lastError},
      * {@code waiting}, {@code running}, {@code kvCacheUsage}, {@code runningLoraAdapters},
      * {@code waitingLoraAdapters}, {@code maxLoras}, {@code kvCacheBlocks}, {@code blockSize}, {@code inFlight},
-     * {@code inFlightTokens}, {@code estimatedWaiting}. Unknown and infinite numbers are null, since JSON has no
+     * {@code inFlightTokens}, {@code awaitingFirstToken}, {@code estimatedWaiting}, {@code estimatedPending}. Unknown and infinite numbers are null, since JSON has no
      * NaN.
      */
     public List<Map<String, Object>> describe() {
@@ -159,7 +160,9 @@ public final class EndpointMetricsStore {
             row.put("blockSize", m.blockSize());
             row.put("inFlight", load.inFlightRequests());
             row.put("inFlightTokens", load.inFlightTokens());
+            row.put("awaitingFirstToken", load.awaitingFirstToken());
             row.put("estimatedWaiting", number(load.estimatedWaiting()));
+            row.put("estimatedPending", number(load.estimatedPending()));
             list.add(row);
         }
         return list;

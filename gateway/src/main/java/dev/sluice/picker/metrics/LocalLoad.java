@@ -13,8 +13,9 @@ import dev.sluice.picker.Endpoint;
  * Counts exactly what this gateway has sent to each endpoint: requests and estimated tokens in flight, and
  * requests sent and finished so far, keyed by the endpoint's authority ({@code host:port}).
  *
- * <p>The proxy calls {@link #onSend(String, long)} when it sends a request to an endpoint and
- * {@link InFlight#onFinish()} on the returned handle when that exchange ends, however it ends (response complete,
+ * <p>The proxy calls {@link #onSend(String, long)} when it sends a request to an endpoint,
+ * {@link InFlight#onFirstToken()} on the returned handle when the first streamed token comes back, and
+ * {@link InFlight#onFinish()} when that exchange ends, however it ends (response complete,
  * error, client gone, retried elsewhere). The store compares these counts with the ones taken when a scrape
  * started, so that requests sent since then are visible before the next scrape.
  *
@@ -50,6 +51,7 @@ public final class LocalLoad {
         final Counters c = counters(authority);
         c.inFlightTokens.addAndGet(estimatedTokens);
         c.inFlight.incrementAndGet();
+        c.awaitingFirstToken.incrementAndGet();
         c.sent.incrementAndGet();
         return new InFlight(authority, estimatedTokens, c);
     }
@@ -58,6 +60,15 @@ public final class LocalLoad {
     public int inFlight(String authority) {
         final Counters c = counters.get(requireNonNull(authority, "authority"));
         return c == null ? 0 : (int) c.inFlight.get();
+    }
+
+    /**
+     * Returns the requests in flight to the endpoint at {@code authority} that have not yet produced a token (see
+     * {@link InFlight#onFirstToken()}): queued or in prefill on the server, as far as this gateway can tell.
+     */
+    public int awaitingFirstToken(String authority) {
+        final Counters c = counters.get(requireNonNull(authority, "authority"));
+        return c == null ? 0 : (int) c.awaitingFirstToken.get();
     }
 
     /** Returns the estimated tokens of the requests in flight to the endpoint at {@code authority}. */
@@ -74,6 +85,7 @@ public final class LocalLoad {
     static final class Counters {
         final AtomicLong inFlight = new AtomicLong();
         final AtomicLong inFlightTokens = new AtomicLong();
+        final AtomicLong awaitingFirstToken = new AtomicLong();
         final AtomicLong sent = new AtomicLong();
         final AtomicLong finished = new AtomicLong();
 
@@ -95,6 +107,7 @@ public final class LocalLoad {
         private final long tokens;
         private final Counters counters;
         private final AtomicBoolean finished = new AtomicBoolean();
+        private final AtomicBoolean started = new AtomicBoolean();
 
         private InFlight(String authority, long tokens, Counters counters) {
             this.authority = authority;
@@ -112,8 +125,20 @@ public final class LocalLoad {
             return tokens;
         }
 
+        /**
+         * Counts the request's first token (the first streamed event with text); later calls do nothing. Until
+         * then the request counts as {@linkplain LocalLoad#awaitingFirstToken(String) awaiting its first token},
+         * which a request that is not streamed does until it finishes.
+         */
+        public void onFirstToken() {
+            if (started.compareAndSet(false, true)) {
+                counters.awaitingFirstToken.decrementAndGet();
+            }
+        }
+
         /** Counts the request as finished; later calls do nothing. */
         public void onFinish() {
+            onFirstToken();
             if (finished.compareAndSet(false, true)) {
                 counters.finished.incrementAndGet();
                 counters.inFlight.decrementAndGet();

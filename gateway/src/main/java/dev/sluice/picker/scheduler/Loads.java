@@ -8,8 +8,8 @@ final class Loads {
     private Loads() {}
 
     /**
-     * Returns the candidate's queue length: the estimated (or, when not {@code estimated}, last scraped) waiting
-     * requests when its metrics are fresh; {@code +Infinity} when they are not but another candidate's are, so it
+     * Returns the candidate's queue length: the estimated pending requests ({@link EndpointLoad#estimatedPending()})
+     * or, when not {@code estimated}, the last scraped waiting requests, when its metrics are fresh; {@code +Infinity} when they are not but another candidate's are, so it
      * cannot win on old numbers; and this gateway's in-flight requests when no candidate is fresh, or when the
      * engine does not report its queue.
      */
@@ -21,7 +21,7 @@ final class Loads {
         if (!load.isFresh()) {
             return Double.POSITIVE_INFINITY;
         }
-        final double q = estimated ? load.estimatedWaiting() : load.metrics().metrics().waitingRequests();
+        final double q = estimated ? load.estimatedPending() : load.metrics().metrics().waitingRequests();
         return Double.isNaN(q) ? load.inFlightRequests() : q;
     }
 

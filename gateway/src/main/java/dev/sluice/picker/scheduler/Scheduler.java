@@ -43,6 +43,7 @@ public final class Scheduler implements EndpointPicker {
     private final EndpointLoadSource loads;
     private final PrefixIndex index;
     private final RandomGenerator random;
+    private final ScheduleListener listener;
 
     /**
      * Creates a scheduler following {@code profile}, reading loads from {@code loads}, predicting prefixes with
@@ -50,10 +51,17 @@ public final class Scheduler implements EndpointPicker {
      * settings}), and drawing tie-breaks from {@code random}.
      */
     public Scheduler(SchedulerProfile profile, EndpointLoadSource loads, PrefixIndex index, RandomGenerator random) {
+        this(profile, loads, index, random, ScheduleListener.NOOP);
+    }
+
+    /** Creates a scheduler as the four-argument constructor does, telling {@code listener} about every pick. */
+    public Scheduler(SchedulerProfile profile, EndpointLoadSource loads, PrefixIndex index, RandomGenerator random,
+                     ScheduleListener listener) {
         this.profile = requireNonNull(profile, "profile");
         this.loads = requireNonNull(loads, "loads");
         this.index = requireNonNull(index, "index");
         this.random = requireNonNull(random, "random");
+        this.listener = requireNonNull(listener, "listener");
     }
 
     /** Returns the profile. */
@@ -72,6 +80,7 @@ public final class Scheduler implements EndpointPicker {
         final Schedule schedule = schedule(request, endpoints);
         if (!schedule.endpoints().isEmpty()) {
             schedule.sentTo(schedule.endpoints().get(0));
+            listener.scheduled(request, schedule, profile.hasher().blockTokens());
         }
         return schedule.endpoints();
     }

@@ -137,14 +137,15 @@ class EndpointMetricsStoreTest {
         assertThat(load.tokensSinceScrape()).isEqualTo(3300);
         assertThat(load.estimatedKvCacheUsage()).isEqualTo(0.5 + 3300 / 16000.0);
 
-        // Finished requests admit waiting ones; the estimate never goes below zero.
+        // Finished requests admit the scraped waiting ones; the four sent since, without a token, still wait.
         before.onFinish();
         during.onFinish();
         during.onFinish(); // idempotent
         load = store.load(A);
         assertThat(load.finishedSinceScrape()).isEqualTo(2);
         assertThat(load.inFlightRequests()).isEqualTo(4);
-        assertThat(load.estimatedWaiting()).isEqualTo(5);
+        assertThat(load.awaitingFirstToken()).isEqualTo(4);
+        assertThat(load.estimatedWaiting()).isEqualTo(4);
 
         // The next scrape resets the baseline.
         store.startScrape(A, "vllm").succeeded(metrics(4, 8, 0.7));
@@ -155,11 +156,49 @@ class EndpointMetricsStoreTest {
     }
 
     @Test
+    void finishesCancelScrapedWaitingRequestsButNotRequestsSentSince() {
+        store.startScrape(A, "vllm").succeeded(metrics(1, 8, 0.5));
+        final LocalLoad.InFlight old = local.onSend(A, 100);
+        old.onFinish();
+        local.onSend(A, 100).onFinish();
+        // Two finishes: the one scraped waiting request is admitted, the second finish frees room nobody waits for.
+        assertThat(store.load(A).estimatedWaiting()).isZero();
+        // A request sent now is pending whatever finished before it.
+        local.onSend(A, 100);
+        assertThat(store.load(A).estimatedWaiting()).isEqualTo(1);
+        assertThat(store.load(A).estimatedPending()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsWithoutAFirstTokenCountAsWaitingEvenAfterAScrapeShowsThemRunning() {
+        final LocalLoad.InFlight a = local.onSend(A, 100);
+        final LocalLoad.InFlight b = local.onSend(A, 100);
+        store.startScrape(A, "vllm").succeeded(metrics(0, 2, 0.5)); // both admitted, in prefill
+        EndpointLoad load = store.load(A);
+        assertThat(load.awaitingFirstToken()).isEqualTo(2);
+        // The server's queue is empty (what saturation reads), but two prefills are pending (what scorers read).
+        assertThat(load.estimatedWaiting()).isZero();
+        assertThat(load.estimatedPending()).isEqualTo(2);
+        a.onFirstToken();
+        a.onFirstToken(); // idempotent
+        assertThat(store.load(A).estimatedPending()).isEqualTo(1);
+        b.onFinish(); // finishing without a token (an error, a non-streamed answer) ends the wait too
+        load = store.load(A);
+        assertThat(load.awaitingFirstToken()).isZero();
+        assertThat(local.awaitingFirstToken(A)).isZero();
+        assertThat(load.estimatedPending()).isZero();
+        a.onFinish();
+        assertThat(local.awaitingFirstToken(A)).isZero();
+        assertThat(local.inFlight(A)).isZero();
+    }
+
+    @Test
     void estimatesAreUnknownWhenTheEngineDoesNotReport() {
         store.startScrape(A, "x").succeeded(
                 new ModelServerMetrics(Double.NaN, 1, Double.NaN, List.of(), List.of(), 0, 0, 0));
         local.onSend(A, 10);
         assertThat(store.load(A).estimatedWaiting()).isNaN();
+        assertThat(store.load(A).estimatedPending()).isNaN();
         assertThat(store.load(A).estimatedKvCacheUsage()).isNaN();
     }
 
@@ -197,13 +236,14 @@ class EndpointMetricsStoreTest {
                      .containsEntry("kvCacheUsage", 0.25).containsEntry("runningLoraAdapters", List.of("a"))
                      .containsEntry("maxLoras", 4).containsEntry("kvCacheBlocks", 1000L)
                      .containsEntry("blockSize", 16).containsEntry("inFlight", 1)
-                     .containsEntry("inFlightTokens", 40L).containsEntry("estimatedWaiting", 3.0);
+                     .containsEntry("inFlightTokens", 40L).containsEntry("awaitingFirstToken", 1)
+                     .containsEntry("estimatedWaiting", 3.0);
         assertThat(rows.get(2)).containsEntry("waiting", null);
         assertThat(b.keySet()).containsExactly("authority", "engine", "state", "ageMillis", "consecutiveFailures",
                                                "lastError", "waiting", "running", "kvCacheUsage",
                                                "runningLoraAdapters", "waitingLoraAdapters", "maxLoras",
                                                "kvCacheBlocks", "blockSize", "inFlight", "inFlightTokens",
-                                               "estimatedWaiting");
+                                               "awaitingFirstToken", "estimatedWaiting", "estimatedPending");
     }
 
     @Test

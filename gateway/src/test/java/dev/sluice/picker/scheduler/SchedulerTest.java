@@ -120,6 +120,34 @@ class SchedulerTest {
     }
 
     @Test
+    void consecutivePicksBetweenScrapesSeeEachOther() {
+        // Low sharing: every endpoint scraped idle with slightly different KV usage. Requests sent between two
+        // scrapes must spread out rather than all go to the emptiest cache, where their prefills would share steps.
+        final AtomicLong now = new AtomicLong(1_000_000_000L);
+        final LocalLoad local = new LocalLoad();
+        final EndpointMetricsStore store = new EndpointMetricsStore(now::get, Duration.ofMillis(200), local);
+        for (int i = 0; i < POOL.size(); i++) {
+            store.startScrape(POOL.get(i).authority(), "vllm")
+                 .succeeded(new ModelServerMetrics(0, 10, 0.30 + 0.01 * i, List.of(), List.of(), 0, 19_208, 16));
+        }
+        // Each earlier request has finished (freeing room) but none has produced its first token: still pending.
+        final java.util.Set<Endpoint> chosen = new java.util.HashSet<>();
+        for (int i = 0; i < POOL.size(); i++) {
+            local.onSend(POOL.get(i), 300).onFinish();
+        }
+        final Scheduler s = scheduler("sluice-default", store::load);
+        for (int i = 0; i < POOL.size(); i++) {
+            final String prompt = BlockHasherTest.text(4000, (char) ('a' + i));
+            final Schedule schedule = s.schedule(request(prompt), POOL);
+            final Endpoint first = schedule.endpoints().get(0);
+            schedule.sentTo(first);
+            local.onSend(first, LocalLoad.estimateTokens(prompt.length(), 200));
+            chosen.add(first);
+        }
+        assertThat(chosen).containsExactlyInAnyOrderElementsOf(POOL);
+    }
+
+    @Test
     void aFilterThatWouldRemoveEveryEndpointIsSkipped() {
         final SchedulerProfile profile = SchedulerProfile.builder("filtered")
                 .filter(new SaturationFilter(new SaturationDetector(), 0))

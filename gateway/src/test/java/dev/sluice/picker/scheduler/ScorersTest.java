@@ -55,7 +55,7 @@ class ScorersTest {
         // Scraped: 2 waiting; this gateway sent 6 more since the scrape started and none finished.
         final EndpointLoad busy = new EndpointLoad(
                 new EndpointMetricsSnapshot(endpoint(1).authority(), "vllm", MetricsState.FRESH,
-                                            TestLoads.metrics(2, 0.1), 0, 0, null), 6, 600, 6, 0, 600);
+                                            TestLoads.metrics(2, 0.1), 0, 0, null), 6, 6, 600, 6, 0, 600);
         final List<Candidate> c = List.of(candidate(busy, 0), candidate(fresh(endpoint(2), 4, 0.1), 0));
         assertThat(score(new QueueScorer(true), context("m", 0, true), c)).containsExactly(0, 1);
         assertThat(score(new QueueScorer(false), context("m", 0, true), c)).containsExactly(1, 0);
@@ -155,5 +155,18 @@ class ScorersTest {
         assertThat(d.saturation(List.<EndpointLoad>of())).isEqualTo(1);
         final TestLoads loads = new TestLoads().put(fresh(endpoint(1), 0, 0.4));
         assertThat(d.saturation(List.of(endpoint(1), endpoint(2)), loads)).isEqualTo(0.75); // 2 is unknown
+    }
+
+    @Test
+    void prefillsInProgressArePendingForScorersButNotQueuedForSaturation() {
+        // Scraped with an empty queue; 8 of this gateway's requests, sent before the scrape, have no token yet.
+        final EndpointLoad prefilling = new EndpointLoad(
+                new EndpointMetricsSnapshot(endpoint(1).authority(), "vllm", MetricsState.FRESH,
+                                            TestLoads.metrics(0, 0.1), 0, 0, null), 8, 8, 800, 0, 0, 0);
+        assertThat(prefilling.estimatedWaiting()).isZero();
+        assertThat(prefilling.estimatedPending()).isEqualTo(8);
+        assertThat(new SaturationDetector().saturation(prefilling)).isCloseTo(0.125, within(1e-9)); // KV 0.1 / 0.8
+        final List<Candidate> c = List.of(candidate(prefilling, 0), candidate(fresh(endpoint(2), 1, 0.1), 0));
+        assertThat(score(new QueueScorer(true), context("m", 0, true), c)).containsExactly(0, 1);
     }
 }

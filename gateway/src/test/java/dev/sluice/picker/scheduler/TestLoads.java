@@ -32,7 +32,7 @@ final class TestLoads implements EndpointLoadSource {
     static EndpointLoad load(Endpoint e, MetricsState state, ModelServerMetrics m, int inFlight, long inFlightTokens) {
         return new EndpointLoad(new EndpointMetricsSnapshot(e.authority(), "vllm", state, m,
                                                             state == MetricsState.UNKNOWN ? -1 : 0, 0, null),
-                                inFlight, inFlightTokens, 0, 0, 0);
+                                inFlight, 0, inFlightTokens, 0, 0, 0);
     }
 
     static EndpointLoad fresh(Endpoint e, double waiting, double kv) {
@@ -76,6 +76,6 @@ final class TestLoads implements EndpointLoadSource {
             return l;
         }
         return new EndpointLoad(new EndpointMetricsSnapshot(authority, "", MetricsState.UNKNOWN,
-                                                            ModelServerMetrics.UNKNOWN, -1, 0, null), 0, 0, 0, 0, 0);
+                                                            ModelServerMetrics.UNKNOWN, -1, 0, null), 0, 0, 0, 0, 0, 0);
     }
 }
