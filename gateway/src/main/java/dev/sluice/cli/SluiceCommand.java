@@ -18,6 +18,8 @@ import dev.sluice.config.GatewayConfig;
 import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.observe.MetricNaming;
 import dev.sluice.observe.ObserveOptions;
+import dev.sluice.safety.detect.DefaultSafetyScanner;
+import dev.sluice.safety.screen.Safety;
 import dev.sluice.server.GatewayServer;
 import dev.sluice.simulator.SimulatorMain;
 
@@ -57,14 +59,15 @@ public final class SluiceCommand implements Runnable {
         return Path.of(home).resolve(QUICKSTART);
     }
 
-    /** Extensions compiled into this build. */
+    /** Extensions compiled into this build (for validation: the safety detectors are never loaded). */
     static ExtensionRegistry builtins() {
-        return builtins(ApiManagement.builder().build());
+        return builtins(ApiManagement.builder().build(), Safety.create(DefaultSafetyScanner::load));
     }
 
-    /** Extensions compiled into this build, with API management served by {@code apim}. */
-    static ExtensionRegistry builtins(ApiManagement apim) {
-        return new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory());
+    /** Extensions compiled into this build, with API management served by {@code apim} and safety by {@code safety}. */
+    static ExtensionRegistry builtins(ApiManagement apim, Safety safety) {
+        return new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory())
+                                      .register(Safety.SERVICE, safety.factory());
     }
 
     @Command(name = "serve", description = "Runs the gateway (the bundled quickstart when no --config is given).")
@@ -99,6 +102,10 @@ public final class SluiceCommand implements Runnable {
                               "Default: ${DEFAULT-VALUE}.")
         int accessLogDefaultRate = -1;
 
+        @Option(names = "--safety-rules-only",
+                description = "Safety screening with the rules stage only (no learned stage; faster start).")
+        boolean rulesOnly;
+
         ObserveOptions observeOptions() {
             final ObserveOptions o = new ObserveOptions().metricNaming(MetricNaming.parse(metricsNames))
                                                          .traceSampleRatio(traceSampleRatio)
@@ -126,15 +133,26 @@ public final class SluiceCommand implements Runnable {
             final GatewayServer gateway;
             // API management reads ApiProducts from the configuration being served, reloads included.
             final ApiManagement apim = ApiManagement.builder().build();
+            // Safety screening: detectors load once (a few seconds), templates follow reloads.
+            final Safety safety = Safety.create(rulesOnly ? DefaultSafetyScanner::rulesOnly
+                                                          : DefaultSafetyScanner::load);
             try {
-                final ExtensionRegistry registry = builtins(apim);
+                final ExtensionRegistry registry = builtins(apim, safety);
                 final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));
                 final AtomicReference<GatewayServer> running = new AtomicReference<>();
                 apim.productsFromConfig(() -> running.get() != null ? running.get().snapshot().config() : initial);
+                safety.templatesFromConfig(() -> running.get() != null ? running.get().snapshot().config()
+                                                                       : initial);
+                if (!initial.safetyTemplates().isEmpty()) {
+                    safety.warmUp();
+                }
                 gateway = GatewayServer.start(initial, new GatewayServer.Options()
-                        .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe));
+                        .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe)
+                        .adminService(Safety.SANITIZE_PREFIX, safety.sanitizeService()));
                 running.set(gateway);
+                safety.registerMetrics(gateway.observability().metrics().registry());
             } catch (ConfigException e) {
+                safety.close();
                 apim.close();
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
                 return 1;
@@ -143,6 +161,7 @@ public final class SluiceCommand implements Runnable {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 gateway.close();
                 apim.close();
+                safety.close();
                 stopped.countDown();
             }, "sluice-shutdown"));
             System.out.println("sluice: serving on 127.0.0.1:" + gateway.port() + " (admin 127.0.0.1:" +

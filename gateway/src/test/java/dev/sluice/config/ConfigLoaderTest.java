@@ -173,7 +173,8 @@ class ConfigLoaderTest {
         assertThat(screen.extensions()).containsExactly(
                 new ExtensionSpec("safety", "safety", List.of("RequestHeaders", "RequestBody", "ResponseBody"),
                                   Duration.ofMillis(500), true,
-                                  Map.of("model_armor_settings", "[{\"model\": \"food-review\"}]")),
+                                  Map.of("model_armor_settings", "[{\"model\": \"food-review\", \"user_prompt_template_id\": " +
+                                                                 "\"projects/p/locations/l/templates/llm\"}]")),
                 new ExtensionSpec("bbr", "body-based-routing", List.of("RequestBody"), Duration.ofSeconds(1),
                                   false, Map.of()));
         assertThat(extension.extensionChains().get(1).celMatchers()).isEmpty();
@@ -554,7 +555,7 @@ class ConfigLoaderTest {
                 problem(yaml, "GCPTrafficExtension", "GCPTrafficExtension/ext", "kind",
                         "GCPTrafficExtension (expected: one of Gateway, HTTPRoute, InferencePool, " +
                         "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, " +
-                        "BackendPolicy, ConfigMap, ApiProduct)"));
+                        "BackendPolicy, ConfigMap, ApiProduct, SafetyTemplate)"));
     }
 
     @Test
@@ -571,7 +572,7 @@ class ConfigLoaderTest {
                 dir.resolve("c.yaml") + ":1: a list (expected: a mapping)",
                 dir.resolve("c.yaml") + ":4: kind: missing (expected: one of Gateway, HTTPRoute, InferencePool, " +
                 "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, BackendPolicy, " +
-                "ConfigMap, ApiProduct)",
+                "ConfigMap, ApiProduct, SafetyTemplate)",
                 dir.resolve("c.yaml") + ":4: apiVersion: missing (expected: an API version such as " +
                 "gateway.networking.k8s.io/v1)");
     }
