@@ -250,6 +250,37 @@ class SafetyTemplateConfigTest {
                         "metadata.stream_holdback_tokens: 0 (expected: a number of tokens 1..4096)"));
     }
 
+    @Test
+    void guardsAreBoundAndChecked() throws Exception {
+        final SafetyTemplate t = load("""
+                apiVersion: sluice.dev/v1alpha1
+                kind: SafetyTemplate
+                metadata: {name: t}
+                spec:
+                  filterConfig: {}
+                  guard: {type: ChatModel, url: "http://127.0.0.1:8080", model: llama-guard, timeout: 300ms, failOpen: true}
+                """);
+        assertThat(t.guard()).isEqualTo(new dev.sluice.config.Resources.SafetyGuardSpec(
+                "ChatModel", "http://127.0.0.1:8080", null, "llama-guard", java.time.Duration.ofMillis(300), true));
+        final Path file = Files.writeString(dir.resolve("t.yaml"), """
+                apiVersion: sluice.dev/v1alpha1
+                kind: SafetyTemplate
+                metadata: {name: t}
+                spec:
+                  filterConfig: {}
+                  guard: {type: ModelArmor, url: "ftp://x", model: m}
+                """);
+        final ConfigException e = catchThrowableOfType(ConfigException.class,
+                                                       () -> ConfigLoader.load(file, SERVICES));
+        assertThat(e.getMessage().lines().toList()).satisfiesExactly(
+                l -> assertThat(l).endsWith(":6: SafetyTemplate/t: spec.guard.url: \"ftp://x\" (expected: an http:// " +
+                                            "or https:// base URL)"),
+                l -> assertThat(l).endsWith(":6: SafetyTemplate/t: spec.guard.template: missing (expected: the " +
+                                            "guard's template id: letters, digits and '-', at most 63)"),
+                l -> assertThat(l).endsWith(":6: SafetyTemplate/t: spec.guard.model: set for type ModelArmor " +
+                                            "(expected: template)"));
+    }
+
     private SafetyTemplate load(String yaml) throws Exception {
         final Path file = Files.writeString(dir.resolve("t.yaml"), yaml);
         final GatewayConfig config = ConfigLoader.load(file, SERVICES);
