@@ -211,10 +211,13 @@ final class StreamScreener {
             queue.add(new Raw(event));
             return;
         }
-        final ObjectNode shape = ((ObjectNode) root).deepCopy();
-        shape.remove("choices");
-        shape.remove("usage");
-        chunkShape = shape;
+        if (chunkShape == null) {
+            // id, object, created and model are the same in every chunk of a stream: keep the first.
+            final ObjectNode shape = ((ObjectNode) root).deepCopy();
+            shape.remove("choices");
+            shape.remove("usage");
+            chunkShape = shape;
+        }
         pending.append(text);
         queue.add(new Text(text.length(), now));
         final boolean more = !choice.path("finish_reason").isNull() && choice.has("finish_reason") ||
