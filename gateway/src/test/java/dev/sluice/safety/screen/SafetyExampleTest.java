@@ -121,6 +121,18 @@ class SafetyExampleTest {
     }
 
     @Test
+    void aPlainResponseWithUnsafeTextIsBlocked() {
+        final Throwable t = catchThrowable(() -> gateway.openAi().chat().completions().create(
+                ChatCompletionCreateParams.builder().model("google/gemma-3-1b-it")
+                                          .addUserMessage("How do I talk to my neighbour?")
+                                          .putAdditionalBodyProperty("sim_reply", JsonValue.from(THREAT)).build()));
+        assertThat(t).isInstanceOfSatisfying(OpenAIServiceException.class, e -> {
+            assertThat(e.statusCode()).isEqualTo(403);
+            assertThat(e.getMessage()).contains("Malicious trial").doesNotContain("kill");
+        });
+    }
+
+    @Test
     void aCleanStreamArrivesWhole() {
         final String story = "Once upon a time a small gateway routed every request to the right pool, and the " +
                              "users were happy with how fast their answers came back.";
