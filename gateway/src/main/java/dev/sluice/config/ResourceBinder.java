@@ -69,7 +69,6 @@ import dev.sluice.config.Resources.SdpSettingsSpec;
 import dev.sluice.config.Resources.SimulatedServerSpec;
 import dev.sluice.config.Resources.TrafficExtensionSpec;
 import dev.sluice.config.YamlDocument.Obj;
-import dev.sluice.safety.screen.SafetySettings;
 
 /**
  * Binds YAML documents into {@link Resource}s of every kind, then checks what spans resources: unique names,

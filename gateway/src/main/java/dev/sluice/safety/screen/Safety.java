@@ -20,6 +20,7 @@ import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.Resources.Resource;
 import dev.sluice.config.Resources.SafetyGuardSpec;
 import dev.sluice.config.Resources.SafetyTemplateSpec;
+import dev.sluice.config.SafetySettings;
 import dev.sluice.extension.ExtensionFactory;
 import dev.sluice.safety.SafetyScanner;
 import dev.sluice.safety.guard.Guard;

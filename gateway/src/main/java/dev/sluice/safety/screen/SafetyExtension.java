@@ -10,6 +10,7 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 
 import dev.sluice.config.Resources.ExtensionSpec;
+import dev.sluice.config.SafetySettings;
 import dev.sluice.extension.Extension;
 import dev.sluice.extension.ExtensionCall;
 import dev.sluice.extension.ExtensionMessage;

@@ -21,6 +21,7 @@ import com.linecorp.armeria.common.HttpData;
 import dev.sluice.config.ConfigLoader;
 import dev.sluice.config.GatewayConfig;
 import dev.sluice.config.Resources.ExtensionSpec;
+import dev.sluice.config.SafetySettings;
 import dev.sluice.extension.Extension;
 import dev.sluice.extension.ExtensionCall;
 import dev.sluice.extension.ExtensionEvent;

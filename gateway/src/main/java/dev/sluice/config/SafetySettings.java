@@ -1,4 +1,4 @@
-package dev.sluice.safety.screen;
+package dev.sluice.config;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
