@@ -855,8 +855,7 @@ final class ResourceBinder {
         final Duration timeout = e.duration("timeout", false, MAX_EXTENSION_TIMEOUT);
         final boolean failOpen = e.bool("failOpen", false);
         final Map<String, String> metadata = e.stringMap("metadata");
-        // Without metadata the extension fails when built; the tests of other kinds use "safety" as a bare name.
-        if (SAFETY_SERVICE.equals(service) && knownServices.contains(SAFETY_SERVICE) && !metadata.isEmpty()) {
+        if (SAFETY_SERVICE.equals(service) && knownServices.contains(SAFETY_SERVICE)) {
             safetyMetadata(e, metadata);
         }
         return new ExtensionSpec(name, service, events, timeout != null ? timeout : DEFAULT_EXTENSION_TIMEOUT,

@@ -430,7 +430,7 @@ class ConfigLoaderTest {
 
     @Test
     void badCel() throws Exception {
-        final String yaml = extension("request.path.startsWith(", "safety");
+        final String yaml = extension("request.path.startsWith(", "api-management");
         final ConfigException e = loadFails(write("c.yaml", yaml));
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.location().line()).isEqualTo(lineOf(yaml, "celMatcher"));
@@ -441,11 +441,11 @@ class ConfigLoaderTest {
                                    .contains("column");
         });
 
-        assertThat(loadFails(write("c.yaml", extension("request.path", "safety"))).problems())
+        assertThat(loadFails(write("c.yaml", extension("request.path", "api-management"))).problems())
                 .singleElement().satisfies(p -> assertThat(p.message()).isEqualTo(
                         "\"request.path\" (expected: a boolean CEL expression over request; " +
                         "the result type is dyn, not bool)"));
-        assertThat(loadFails(write("c.yaml", extension("response.code == 200", "safety"))).problems())
+        assertThat(loadFails(write("c.yaml", extension("response.code == 200", "api-management"))).problems())
                 .singleElement().satisfies(p -> assertThat(p.message()).contains("undeclared reference to 'response'"));
     }
 
@@ -460,7 +460,7 @@ class ConfigLoaderTest {
 
     @Test
     void repeatedAndUnknownEvents() throws Exception {
-        final String yaml = extension("true", "safety")
+        final String yaml = extension("true", "api-management")
                 .replace("supportedEvents: [RequestHeaders]",
                          "supportedEvents: [RequestHeaders, Requestbody, RequestHeaders]");
         final ConfigException e = loadFails(write("c.yaml", yaml));
@@ -594,7 +594,7 @@ class ConfigLoaderTest {
                 problem(yaml, "backendRequest: 0s", "HTTPRoute/r", "spec.rules[0].timeouts.backendRequest",
                         "0s (expected: a duration > 0 such as 500ms, 1s, 1m30s)"));
 
-        final String slow = extension("true", "safety").replace("failOpen: false", "timeout: 2m");
+        final String slow = extension("true", "api-management").replace("failOpen: false", "timeout: 2m");
         assertSingleProblem(slow, "timeout", "TrafficExtension/t", "spec.extensionChains[0].extensions[0].timeout",
                             "2m (expected: a duration > 0 and <= 1m such as 500ms, 1s, 1m30s)");
     }

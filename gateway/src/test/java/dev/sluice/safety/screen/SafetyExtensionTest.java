@@ -373,6 +373,32 @@ class SafetyExtensionTest {
     }
 
     @Test
+    void deidentifyingTemplatesReleaseMaskedStreamsWithoutSplittingAFinding() throws Exception {
+        // The window (16 characters) is longer than the secret (11): a value longer than the window could have its
+        // first characters released before it is recognisable.
+        final Extension e = extension(4);
+        final ExtensionCall c = call("{\"model\":\"masked\",\"stream\":true,\"messages\":[{\"role\":\"user\"," +
+                                     "\"content\":\"what is the code\"}]}");
+        final StringBuilder text = new StringBuilder();
+        final List<String> runs = List.of(event("the code you asked for is SEC"), event("RET-12"),
+                                          event("34 and that is all I can say"), FINISH + DONE, "");
+        for (int i = 0; i < runs.size(); i++) {
+            final ExtensionResult r = run(e, c, ExtensionEvent.RESPONSE_BODY, runs.get(i), i == runs.size() - 1);
+            final byte[] out = ((ExtensionResult.Continue) r).body().array();
+            for (byte[] ev : new SseFrameSplitter().feed(out)) {
+                final String data = SseFrameSplitter.data(ev);
+                if (data != null && !data.startsWith("[DONE]")) {
+                    final String piece = JSON.readTree(data).at("/choices/0/delta/content").asString("");
+                    assertThat(piece).as("no release holds part of the secret").doesNotContain("SEC")
+                                     .doesNotContain("RET").doesNotContain("34 and");
+                    text.append(piece);
+                }
+            }
+        }
+        assertThat(text.toString()).isEqualTo("the code you asked for is [PASSWORD] and that is all I can say");
+    }
+
+    @Test
     void completionsStreamsKeepTheirShapeAndSecondChoicesAreHeldWhole() throws Exception {
         final Extension e = extension(2);
         final ExtensionCall c = call("{\"model\":\"any\",\"stream\":true,\"prompt\":\"tell me\"}");

@@ -236,6 +236,17 @@ class SafetyTemplateConfigTest {
                       metadata:
                         model_armor_settings: '[{"model": "m"}]'
                         stream_holdback_tokens: "0"
+                ---
+                apiVersion: sluice.dev/v1alpha1
+                kind: TrafficExtension
+                metadata: {name: z}
+                spec:
+                  extensionChains:
+                  - name: c
+                    extensions:
+                    - name: s
+                      service: safety
+                      supportedEvents: [RequestBody]
                 """;
         final Path file = Files.writeString(dir.resolve("t.yaml"), yaml);
         final ConfigException e = catchThrowableOfType(ConfigException.class,
@@ -247,7 +258,11 @@ class SafetyTemplateConfigTest {
                         "known: llm)"),
                 l -> assertThat(l).endsWith(
                         ":41: TrafficExtension/y: spec.extensionChains[0].extensions[0].metadata: " +
-                        "metadata.stream_holdback_tokens: 0 (expected: a number of tokens 1..4096)"));
+                        "metadata.stream_holdback_tokens: 0 (expected: a number of tokens 1..4096)"),
+                l -> assertThat(l).endsWith(
+                        ":51: TrafficExtension/z: spec.extensionChains[0].extensions[0].metadata: " +
+                        "metadata.model_armor_settings: missing (expected: a JSON list [{\"model\", " +
+                        "\"user_prompt_template_id\", \"model_response_template_id\"}])"));
     }
 
     @Test
