@@ -173,8 +173,9 @@ class ConfigLoaderTest {
         assertThat(screen.extensions()).containsExactly(
                 new ExtensionSpec("safety", "safety", List.of("RequestHeaders", "RequestBody", "ResponseBody"),
                                   Duration.ofMillis(500), true,
-                                  Map.of("model_armor_settings", "[{\"model\": \"food-review\", \"user_prompt_template_id\": " +
-                                                                 "\"projects/p/locations/l/templates/llm\"}]")),
+                                  Map.of("model_armor_settings",
+                                         "[{\"model\": \"food-review\", \"user_prompt_template_id\": " +
+                                         "\"projects/p/locations/l/templates/llm\"}]")),
                 new ExtensionSpec("bbr", "body-based-routing", List.of("RequestBody"), Duration.ofSeconds(1),
                                   false, Map.of()));
         assertThat(extension.extensionChains().get(1).celMatchers()).isEmpty();
