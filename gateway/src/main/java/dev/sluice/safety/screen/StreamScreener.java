@@ -218,14 +218,22 @@ final class StreamScreener {
             shape.remove("usage");
             chunkShape = shape;
         }
+        final boolean finishes = choice.has("finish_reason") && !choice.get("finish_reason").isNull();
+        final boolean more = finishes || chat && holder.size() > 1;
+        Raw rest = null;
+        if (more) {
+            // The event also carries a role, tool calls or a finish reason: relay those without the text, a role
+            // before it and a finish reason after it.
+            ((ObjectNode) holder).put(field, "");
+            rest = new Raw(SseFrameSplitter.dataEvent(JSON.writeValueAsBytes(root)));
+        }
+        if (rest != null && !finishes) {
+            queue.add(rest);
+        }
         pending.append(text);
         queue.add(new Text(text.length(), now));
-        final boolean more = !choice.path("finish_reason").isNull() && choice.has("finish_reason") ||
-                             holder.size() > 1 && chat;
-        if (more) {
-            // The event also carries a role, tool calls or a finish reason: relay those without the text.
-            ((ObjectNode) holder).put(field, "");
-            queue.add(new Raw(SseFrameSplitter.dataEvent(JSON.writeValueAsBytes(root))));
+        if (rest != null && finishes) {
+            queue.add(rest);
         }
     }
 

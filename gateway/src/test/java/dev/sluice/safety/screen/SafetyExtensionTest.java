@@ -337,6 +337,26 @@ class SafetyExtensionTest {
     }
 
     @Test
+    void aRoleGoesBeforeItsTextAndAFinishReasonAfter() throws Exception {
+        final Extension e = extension(2);
+        final String first = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1," +
+                             "\"model\":\"any\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"," +
+                             "\"content\":\"Hello\"},\"finish_reason\":null}]}\n\n";
+        final String last = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1," +
+                            "\"model\":\"any\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" world\"}," +
+                            "\"finish_reason\":\"stop\"}]}\n\n";
+        final Received got = stream(e, List.of(first, last + DONE));
+        assertThat(got.text()).isEqualTo("Hello world");
+        final List<String> events = got.events();
+        assertThat(events.get(0)).contains("\"role\":\"assistant\",\"content\":\"\"");
+        assertThat(events.subList(1, events.size() - 2)).isNotEmpty()
+                                                        .allSatisfy(t -> assertThat(t).doesNotContain("role")
+                                                                                      .doesNotContain("\"stop\""));
+        assertThat(events.get(events.size() - 2)).contains("\"content\":\"\"},\"finish_reason\":\"stop\"");
+        assertThat(events.get(events.size() - 1)).isEqualTo("[DONE]");
+    }
+
+    @Test
     void aViolationSplitAcrossEventsIsCaughtAndNothingPastTheWindowLeaks() throws Exception {
         final int holdbackTokens = 4;
         final Extension e = extension(holdbackTokens);
