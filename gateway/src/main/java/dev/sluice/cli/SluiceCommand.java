@@ -25,6 +25,8 @@ import dev.sluice.config.GatewayConfig;
 import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.observe.MetricNaming;
 import dev.sluice.observe.ObserveOptions;
+import dev.sluice.safety.detect.DefaultSafetyScanner;
+import dev.sluice.safety.screen.Safety;
 import dev.sluice.server.GatewayServer;
 import dev.sluice.simulator.SimulatorMain;
 
@@ -64,14 +66,15 @@ public final class SluiceCommand implements Runnable {
         return Path.of(home).resolve(QUICKSTART);
     }
 
-    /** Extensions compiled into this build. */
+    /** Extensions compiled into this build (for validation: the safety detectors are never loaded). */
     static ExtensionRegistry builtins() {
-        return builtins(ApiManagement.builder().build());
+        return builtins(ApiManagement.builder().build(), Safety.create(DefaultSafetyScanner::load));
     }
 
-    /** Extensions compiled into this build, with API management served by {@code apim}. */
-    static ExtensionRegistry builtins(ApiManagement apim) {
-        return new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory());
+    /** Extensions compiled into this build, with API management served by {@code apim} and safety by {@code safety}. */
+    static ExtensionRegistry builtins(ApiManagement apim, Safety safety) {
+        return new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory())
+                                      .register(Safety.SERVICE, safety.factory());
     }
 
     @Command(name = "serve", description = "Runs the gateway (the bundled quickstart when no --config is given).")
@@ -130,6 +133,10 @@ public final class SluiceCommand implements Runnable {
             return env == null || env.isBlank() ? null : env.strip();
         }
 
+        @Option(names = "--safety-rules-only",
+                description = "Safety screening with the rules stage only (no learned stage; faster start).")
+        boolean rulesOnly;
+
         ObserveOptions observeOptions() {
             final ObserveOptions o = new ObserveOptions().metricNaming(MetricNaming.parse(metricsNames))
                                                          .traceSampleRatio(traceSampleRatio)
@@ -160,15 +167,24 @@ public final class SluiceCommand implements Runnable {
             // API management reads ApiProducts from the configuration being served, reloads included.
             final ApiManagement apim = ApiManagement.builder().build();
             observe.collector(apim.metrics());
+            // Safety screening: detectors load once (a few seconds), templates follow reloads.
+            final Safety safety = Safety.create(rulesOnly ? DefaultSafetyScanner::rulesOnly
+                                                          : DefaultSafetyScanner::load);
             try {
-                final ExtensionRegistry registry = builtins(apim);
+                final ExtensionRegistry registry = builtins(apim, safety);
                 final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));
                 final AtomicReference<GatewayServer> running = new AtomicReference<>();
                 apim.productsFromConfig(() -> running.get() != null ? running.get().snapshot().config() : initial);
+                safety.templatesFromConfig(() -> running.get() != null ? running.get().snapshot().config()
+                                                                       : initial);
+                if (!initial.safetyTemplates().isEmpty()) {
+                    safety.warmUp();
+                }
                 // API management closes after the listeners, so analytics of requests in flight are written.
                 final GatewayServer.Options options = new GatewayServer.Options()
                         .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe)
-                        .closeAfter(apim);
+                        .adminService(Safety.SANITIZE_PREFIX, safety.sanitizeService())
+                        .closeAfter(apim).closeAfter(safety);
                 if (adminToken != null) {
                     final Path dir = apimDataDir != null ? apimDataDir : ApiManagementSettings.defaultDataDir();
                     final KeyStore keys = SqliteKeyStore.open(dir, java.time.Clock.systemUTC());
@@ -179,7 +195,9 @@ public final class SluiceCommand implements Runnable {
                 }
                 gateway = GatewayServer.start(initial, options);
                 running.set(gateway);
+                safety.registerMetrics(gateway.observability().metrics().registry());
             } catch (ConfigException e) {
+                safety.close();
                 apim.close();
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
                 return 1;

@@ -34,6 +34,7 @@ import dev.sluice.config.Resources.InferencePoolSpec;
 import dev.sluice.config.Resources.Location;
 import dev.sluice.config.Resources.ModelServerSpec;
 import dev.sluice.config.Resources.Resource;
+import dev.sluice.config.Resources.SafetyTemplateSpec;
 import dev.sluice.config.Resources.TrafficExtensionSpec;
 
 /**
@@ -195,7 +196,8 @@ public final class ConfigLoader {
                 (List<Resource<TrafficExtensionSpec>>) (List<?>) of(byKind, ResourceBinder.TRAFFIC_EXTENSION),
                 (List<Resource<BackendPolicySpec>>) (List<?>) of(byKind, ResourceBinder.BACKEND_POLICY),
                 (List<Resource<ConfigMapSpec>>) (List<?>) of(byKind, ResourceBinder.CONFIG_MAP),
-                (List<Resource<ApiProductSpec>>) (List<?>) of(byKind, ResourceBinder.API_PRODUCT));
+                (List<Resource<ApiProductSpec>>) (List<?>) of(byKind, ResourceBinder.API_PRODUCT),
+                (List<Resource<SafetyTemplateSpec>>) (List<?>) of(byKind, ResourceBinder.SAFETY_TEMPLATE));
     }
 
     private static List<Resource<?>> of(Map<String, List<Resource<?>>> byKind, String kind) {

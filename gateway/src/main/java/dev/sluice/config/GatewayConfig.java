@@ -14,6 +14,7 @@ import dev.sluice.config.Resources.InferenceObjectiveSpec;
 import dev.sluice.config.Resources.InferencePoolSpec;
 import dev.sluice.config.Resources.ModelServerSpec;
 import dev.sluice.config.Resources.Resource;
+import dev.sluice.config.Resources.SafetyTemplateSpec;
 import dev.sluice.config.Resources.TrafficExtensionSpec;
 
 /**
@@ -33,7 +34,8 @@ public record GatewayConfig(
         List<Resource<TrafficExtensionSpec>> trafficExtensions,
         List<Resource<BackendPolicySpec>> backendPolicies,
         List<Resource<ConfigMapSpec>> configMaps,
-        List<Resource<ApiProductSpec>> apiProducts) {
+        List<Resource<ApiProductSpec>> apiProducts,
+        List<Resource<SafetyTemplateSpec>> safetyTemplates) {
 
     public GatewayConfig {
         gateways = List.copyOf(gateways);
@@ -46,6 +48,20 @@ public record GatewayConfig(
         backendPolicies = List.copyOf(backendPolicies);
         configMaps = List.copyOf(configMaps);
         apiProducts = List.copyOf(apiProducts);
+        safetyTemplates = List.copyOf(safetyTemplates);
+    }
+
+    /** Creates a snapshot without safety templates. */
+    public GatewayConfig(Path source, List<Resource<GatewaySpec>> gateways, List<Resource<HttpRouteSpec>> httpRoutes,
+                         List<Resource<InferencePoolSpec>> inferencePools,
+                         List<Resource<ModelServerSpec>> modelServers,
+                         List<Resource<InferenceObjectiveSpec>> inferenceObjectives,
+                         List<Resource<InferenceModelRewriteSpec>> inferenceModelRewrites,
+                         List<Resource<TrafficExtensionSpec>> trafficExtensions,
+                         List<Resource<BackendPolicySpec>> backendPolicies,
+                         List<Resource<ConfigMapSpec>> configMaps, List<Resource<ApiProductSpec>> apiProducts) {
+        this(source, gateways, httpRoutes, inferencePools, modelServers, inferenceObjectives, inferenceModelRewrites,
+             trafficExtensions, backendPolicies, configMaps, apiProducts, List.of());
     }
 
     /** Creates a snapshot without API products. */
@@ -72,6 +88,11 @@ public record GatewayConfig(
                              .filter(r -> r.metadata().namespace().equals(namespace) &&
                                           r.metadata().name().equals(name))
                              .findFirst();
+    }
+
+    /** Returns the safety template with the given name (any namespace; the first declared wins). */
+    public Optional<Resource<SafetyTemplateSpec>> safetyTemplate(String name) {
+        return safetyTemplates.stream().filter(r -> r.metadata().name().equals(name)).findFirst();
     }
 
     /** Returns the objective with the given name. */

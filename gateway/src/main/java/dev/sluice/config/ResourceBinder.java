@@ -57,6 +57,15 @@ import dev.sluice.config.Resources.RewriteTarget;
 import dev.sluice.config.Resources.RouteMatch;
 import dev.sluice.config.Resources.RouteRule;
 import dev.sluice.config.Resources.RouteTimeouts;
+import dev.sluice.config.Resources.PiAndJailbreakSpec;
+import dev.sluice.config.Resources.RaiFilterSpec;
+import dev.sluice.config.Resources.SafetyFilterConfig;
+import dev.sluice.config.Resources.SafetyGuardSpec;
+import dev.sluice.config.Resources.SafetyTemplateMetadata;
+import dev.sluice.config.Resources.SafetyTemplateSpec;
+import dev.sluice.config.Resources.SdpDeidentifySpec;
+import dev.sluice.config.Resources.SdpInspectSpec;
+import dev.sluice.config.Resources.SdpSettingsSpec;
 import dev.sluice.config.Resources.SimulatedServerSpec;
 import dev.sluice.config.Resources.TrafficExtensionSpec;
 import dev.sluice.config.YamlDocument.Obj;
@@ -80,6 +89,7 @@ final class ResourceBinder {
     static final String BACKEND_POLICY = "BackendPolicy";
     static final String CONFIG_MAP = "ConfigMap";
     static final String API_PRODUCT = "ApiProduct";
+    static final String SAFETY_TEMPLATE = "SafetyTemplate";
 
     /** Every accepted kind and its one accepted apiVersion. */
     static final Map<String, String> KINDS;
@@ -98,6 +108,7 @@ final class ResourceBinder {
         kinds.put(BACKEND_POLICY, Resources.SLUICE_API);
         kinds.put(CONFIG_MAP, Resources.CORE_API);
         kinds.put(API_PRODUCT, Resources.SLUICE_API);
+        kinds.put(SAFETY_TEMPLATE, Resources.SLUICE_API);
         KINDS = Map.copyOf(kinds);
         KIND_ORDER = List.copyOf(kinds.keySet());
     }
@@ -342,6 +353,7 @@ final class ResourceBinder {
             case TRAFFIC_EXTENSION -> trafficExtension(spec, namespace);
             case BACKEND_POLICY -> backendPolicy(spec, namespace);
             case API_PRODUCT -> apiProduct(spec, namespace);
+            case SAFETY_TEMPLATE -> safetyTemplate(spec);
             default -> throw new IllegalStateException("unbound kind: " + kind);
         };
     }
@@ -843,8 +855,40 @@ final class ResourceBinder {
         final Duration timeout = e.duration("timeout", false, MAX_EXTENSION_TIMEOUT);
         final boolean failOpen = e.bool("failOpen", false);
         final Map<String, String> metadata = e.stringMap("metadata");
+        if (SAFETY_SERVICE.equals(service) && knownServices.contains(SAFETY_SERVICE)) {
+            safetyMetadata(e, metadata);
+        }
         return new ExtensionSpec(name, service, events, timeout != null ? timeout : DEFAULT_EXTENSION_TIMEOUT,
                                  failOpen, metadata);
+    }
+
+    /** The built-in safety extension, whose metadata names SafetyTemplates. */
+    static final String SAFETY_SERVICE = "safety";
+
+    /** Checks the safety extension's metadata now, and that the templates it names exist once all are read. */
+    private void safetyMetadata(Obj e, Map<String, String> metadata) {
+        final Node node = e.value("metadata");
+        final SafetySettings settings;
+        try {
+            settings = SafetySettings.of(metadata);
+        } catch (IllegalArgumentException ex) {
+            e.doc().problem(node != null ? node : e.node, e.field("metadata"), ex.getMessage());
+            return;
+        }
+        final YamlDocument doc = e.doc();
+        final String field = e.field("metadata") + '.' + SafetySettings.SETTINGS_KEY;
+        final Node at = node != null ? node : e.node;
+        crossChecks.add(() -> {
+            final java.util.Set<String> known = new TreeSet<>();
+            index.getOrDefault(SAFETY_TEMPLATE, Map.of()).keySet()
+                 .forEach(k -> known.add(k.substring(k.indexOf('/') + 1)));
+            for (String name : settings.templateNames()) {
+                if (!known.contains(name)) {
+                    doc.problem(at, field, name + " is not defined (expected: the name of a SafetyTemplate; " +
+                                           "known: " + (known.isEmpty() ? "none" : String.join(", ", known)) + ')');
+                }
+            }
+        });
     }
 
     /* ------------------------------------------------------------------------------------------ ApiProduct */
@@ -908,6 +952,251 @@ final class ResourceBinder {
         final Integer priority = spec.integer("priority", Integer.MIN_VALUE, Integer.MAX_VALUE);
         return new ApiProductSpec(displayName, description, models, operations, quotas, spikeArrest, objective,
                                   defaultMaxTokens, quotaIdentifier, priority);
+    }
+
+    /* ------------------------------------------------------------------------------------------ SafetyTemplate */
+
+    /** Model Armor's {@code RaiFilterType} names. */
+    static final List<String> RAI_FILTER_TYPES = List.of("SEXUALLY_EXPLICIT", "HATE_SPEECH", "HARASSMENT",
+                                                         "DANGEROUS");
+    /** {@code DetectionConfidenceLevel}; UNSPECIFIED takes Sluice's documented default. */
+    static final List<String> CONFIDENCE_LEVELS = List.of("DETECTION_CONFIDENCE_LEVEL_UNSPECIFIED",
+                                                          "LOW_AND_ABOVE", "MEDIUM_AND_ABOVE", "HIGH");
+    /** The default confidence level where Google's sources disagree (docs/safety.md explains the choice). */
+    static final String DEFAULT_CONFIDENCE = "MEDIUM_AND_ABOVE";
+    static final List<String> PI_ENFORCEMENT = List.of("PI_AND_JAILBREAK_FILTER_ENFORCEMENT_UNSPECIFIED", "ENABLED",
+                                                       "DISABLED");
+    static final List<String> URI_ENFORCEMENT = List.of("MALICIOUS_URI_FILTER_ENFORCEMENT_UNSPECIFIED", "ENABLED",
+                                                        "DISABLED");
+    static final List<String> SDP_ENFORCEMENT = List.of("SDP_BASIC_CONFIG_ENFORCEMENT_UNSPECIFIED", "ENABLED",
+                                                        "DISABLED");
+    static final List<String> ENFORCEMENT_TYPES = List.of("ENFORCEMENT_TYPE_UNSPECIFIED", "INSPECT_ONLY",
+                                                          "INSPECT_AND_BLOCK");
+    /** {@code SdpFindingLikelihood}; UNSPECIFIED is POSSIBLE, as Google documents. */
+    static final List<String> LIKELIHOODS = List.of("SDP_FINDING_LIKELIHOOD_UNSPECIFIED", "VERY_UNLIKELY",
+                                                    "UNLIKELY", "POSSIBLE", "LIKELY", "VERY_LIKELY");
+    static final List<String> DEIDENTIFY_TRANSFORMS = List.of("MASK", "REPLACE_WITH_INFO_TYPE");
+    static final List<String> GUARD_TYPES = List.of("ModelArmor", "ChatModel");
+    /** The info types the detectors report (kept in step with {@code dev.sluice.safety.InfoTypes.ALL}). */
+    static final List<String> INFO_TYPES = List.of(
+            "CREDIT_CARD_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER",
+            "IBAN_CODE", "FINANCIAL_ACCOUNT_NUMBER", "GCP_CREDENTIALS", "GCP_API_KEY", "AWS_CREDENTIALS",
+            "AUTH_TOKEN", "ENCRYPTION_KEY", "PASSWORD");
+    private static final Pattern ANY_URL = Pattern.compile("https?://[^\\s]+");
+    private static final Pattern TEMPLATE_ID = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9]{0,62}");
+
+    private SafetyTemplateSpec safetyTemplate(Obj spec) {
+        final Obj fc = spec.obj("filterConfig", true);
+        SafetyFilterConfig filterConfig = new SafetyFilterConfig(List.of(), null, "DISABLED", null);
+        if (fc != null) {
+            filterConfig = filterConfig(fc);
+            fc.done();
+        }
+        final Obj tm = spec.obj("templateMetadata", false);
+        SafetyTemplateMetadata metadata = new SafetyTemplateMetadata("INSPECT_AND_BLOCK", null, null, null, null,
+                                                                     false, false, false);
+        if (tm != null) {
+            metadata = templateMetadata(tm);
+            tm.done();
+        }
+        final Obj g = spec.obj("guard", false);
+        SafetyGuardSpec guard = null;
+        if (g != null) {
+            guard = guard(g);
+            g.done();
+        }
+        return new SafetyTemplateSpec(filterConfig, metadata, guard);
+    }
+
+    private static SafetyFilterConfig filterConfig(Obj fc) {
+        final List<RaiFilterSpec> rai = new ArrayList<>();
+        final Obj raiSettings = fc.obj("raiSettings", false);
+        if (raiSettings != null) {
+            final Map<String, Integer> seen = new HashMap<>();
+            rai.addAll(raiSettings.objects("raiFilters", (f, node) -> {
+                final String type = f.requiredOneOf("filterType", RAI_FILTER_TYPES);
+                if (type != null) {
+                    unique(f, "filterType", type, seen, "each filterType once");
+                }
+                final String level = confidence(f);
+                return type == null ? null : new RaiFilterSpec(type, level);
+            }));
+            raiSettings.done();
+        }
+        PiAndJailbreakSpec pi = null;
+        final Obj piObj = fc.obj("piAndJailbreakFilterSettings", false);
+        if (piObj != null) {
+            final String enforcement = enabled(piObj.oneOf("filterEnforcement", PI_ENFORCEMENT.get(0),
+                                                           PI_ENFORCEMENT));
+            pi = new PiAndJailbreakSpec(enforcement, confidence(piObj));
+            piObj.done();
+        }
+        String uri = "DISABLED";
+        final Obj uriObj = fc.obj("maliciousUriFilterSettings", false);
+        if (uriObj != null) {
+            uri = enabled(uriObj.oneOf("filterEnforcement", URI_ENFORCEMENT.get(0), URI_ENFORCEMENT));
+            uriObj.done();
+        }
+        SdpSettingsSpec sdp = null;
+        final Obj sdpObj = fc.obj("sdpSettings", false);
+        if (sdpObj != null) {
+            sdp = sdpSettings(sdpObj);
+            sdpObj.done();
+        }
+        // Newer Model Armor fields Sluice reads but does not apply; rejecting them would break copied templates.
+        if (fc.has("filterRuleSettings")) {
+            fc.doc().problem(fc.keyNode("filterRuleSettings"), fc.field("filterRuleSettings"),
+                             "not supported (expected: no exclusion rules; Sluice does not implement them yet)");
+        }
+        return new SafetyFilterConfig(List.copyOf(rai), pi, uri, sdp);
+    }
+
+    /** Maps the three enforcement values to ENABLED or DISABLED (UNSPECIFIED is "Same as Disabled"). */
+    private static String enabled(@Nullable String enforcement) {
+        return "ENABLED".equals(enforcement) ? "ENABLED" : "DISABLED";
+    }
+
+    private static String confidence(Obj o) {
+        final String level = o.oneOf("confidenceLevel", DEFAULT_CONFIDENCE, CONFIDENCE_LEVELS);
+        return level == null || level.equals(CONFIDENCE_LEVELS.get(0)) ? DEFAULT_CONFIDENCE : level;
+    }
+
+    private static @Nullable SdpSettingsSpec sdpSettings(Obj sdp) {
+        final Obj basic = sdp.obj("basicConfig", false);
+        final Obj advanced = sdp.obj("advancedConfig", false);
+        if (basic != null && advanced != null) {
+            sdp.doc().problem(sdp.keyNode("advancedConfig"), sdp.field("advancedConfig"),
+                              "set with basicConfig (expected: one of basicConfig or advancedConfig)");
+        }
+        if (basic != null) {
+            final String enforcement = enabled(basic.oneOf("filterEnforcement", SDP_ENFORCEMENT.get(0),
+                                                           SDP_ENFORCEMENT));
+            basic.done();
+            return new SdpSettingsSpec(enforcement, null, null);
+        }
+        if (advanced == null) {
+            if (sdp.keys().isEmpty()) {
+                return null;
+            }
+            sdp.done();
+            return null;
+        }
+        SdpInspectSpec inspect = null;
+        SdpDeidentifySpec deidentify = null;
+        final Node inspectNode = advanced.value("inspectTemplate");
+        if (inspectNode == null) {
+            advanced.missing("inspectTemplate", "an in-line inspect template {infoTypes, minLikelihood}");
+        } else if (inspectNode instanceof ScalarNode) {
+            advanced.doc().invalid(inspectNode, advanced.field("inspectTemplate"),
+                                   "an in-line inspect template {infoTypes, minLikelihood}",
+                                   "Sluice has no Sensitive Data Protection templates to refer to by name");
+        } else {
+            final Obj in = advanced.obj("inspectTemplate", true);
+            if (in != null) {
+                final List<String> types = infoTypes(in, true);
+                final String likelihood = in.oneOf("minLikelihood", "POSSIBLE", LIKELIHOODS);
+                in.done();
+                inspect = new SdpInspectSpec(types, LIKELIHOODS.get(0).equals(likelihood) ? "POSSIBLE"
+                                                                                          : likelihood);
+            }
+        }
+        final Node deNode = advanced.value("deidentifyTemplate");
+        if (deNode instanceof ScalarNode) {
+            advanced.doc().invalid(deNode, advanced.field("deidentifyTemplate"),
+                                   "an in-line de-identify template {transform, maskingCharacter, infoTypes}",
+                                   "Sluice has no Sensitive Data Protection templates to refer to by name");
+        } else if (deNode != null) {
+            final Obj de = advanced.obj("deidentifyTemplate", true);
+            if (de != null) {
+                final String transform = de.oneOf("transform", "MASK", DEIDENTIFY_TRANSFORMS);
+                final String mask = de.string("maskingCharacter");
+                if (mask != null && mask.codePointCount(0, mask.length()) != 1) {
+                    de.doc().invalid(de.value("maskingCharacter"), de.field("maskingCharacter"),
+                                     "one character such as '*' or '#'");
+                }
+                final List<String> types = infoTypes(de, false);
+                if (inspect != null) {
+                    for (String t : types) {
+                        if (!inspect.infoTypes().contains(t)) {
+                            de.doc().problem(de.value("infoTypes"), de.field("infoTypes"),
+                                             t + " is not in inspectTemplate.infoTypes (expected: info types that " +
+                                             "the inspect template also lists, as Google requires)");
+                        }
+                    }
+                }
+                de.done();
+                deidentify = new SdpDeidentifySpec(transform, mask != null && !mask.isEmpty() ? mask : "*", types);
+            }
+        }
+        advanced.done();
+        return inspect == null ? null : new SdpSettingsSpec(null, inspect, deidentify);
+    }
+
+    private static List<String> infoTypes(Obj o, boolean required) {
+        if (required && !o.requireNonEmpty("infoTypes", "at least one info type: " + String.join(", ", INFO_TYPES))) {
+            return List.of();
+        }
+        final List<String> seen = new ArrayList<>();
+        return o.list("infoTypes", (node, field) -> {
+            final String t = o.doc().asString(node, field);
+            if (t == null) {
+                return null;
+            }
+            if (!INFO_TYPES.contains(t)) {
+                o.doc().invalid(node, field, "one of " + String.join(", ", INFO_TYPES));
+                return null;
+            }
+            if (seen.contains(t)) {
+                o.doc().invalid(node, field, "each info type once");
+                return null;
+            }
+            seen.add(t);
+            return t;
+        });
+    }
+
+    private static SafetyTemplateMetadata templateMetadata(Obj tm) {
+        final String enforcement = tm.oneOf("enforcementType", "INSPECT_AND_BLOCK", ENFORCEMENT_TYPES);
+        final Integer promptCode = tm.integer("customPromptSafetyErrorCode", 400, 599);
+        final String promptMessage = tm.string("customPromptSafetyErrorMessage");
+        final Integer responseCode = tm.integer("customLlmResponseSafetyErrorCode", 400, 599);
+        final String responseMessage = tm.string("customLlmResponseSafetyErrorMessage");
+        final boolean logSanitize = tm.bool("logSanitizeOperations", false);
+        final boolean logTemplate = tm.bool("logTemplateOperations", false);
+        final boolean ignorePartial = tm.bool("ignorePartialInvocationFailures", false);
+        // Accepted so templates copied from Model Armor load; the detectors do not depend on a language setting.
+        final Obj multi = tm.obj("multiLanguageDetection", false);
+        if (multi != null) {
+            multi.bool("enableMultiLanguageDetection", false);
+            multi.done();
+        }
+        return new SafetyTemplateMetadata(
+                "INSPECT_ONLY".equals(enforcement) ? "INSPECT_ONLY" : "INSPECT_AND_BLOCK", promptCode,
+                promptMessage, responseCode, responseMessage, logSanitize, logTemplate, ignorePartial);
+    }
+
+    private static @Nullable SafetyGuardSpec guard(Obj g) {
+        final String type = g.requiredOneOf("type", GUARD_TYPES);
+        final String url = g.string("url", true, ANY_URL, 2048, "an http:// or https:// base URL");
+        String template = null;
+        String model = null;
+        if ("ModelArmor".equals(type)) {
+            template = g.string("template", true, TEMPLATE_ID, 63,
+                                "the guard's template id: letters, digits and '-', at most 63");
+        } else if ("ChatModel".equals(type)) {
+            model = g.requiredString("model");
+        }
+        final Duration timeout = g.duration("timeout", false, MAX_EXTENSION_TIMEOUT);
+        final boolean failOpen = g.bool("failOpen", false);
+        if (type != null && "ModelArmor".equals(type) && g.has("model")) {
+            g.doc().problem(g.keyNode("model"), g.field("model"), "set for type ModelArmor (expected: template)");
+        }
+        if (type != null && "ChatModel".equals(type) && g.has("template")) {
+            g.doc().problem(g.keyNode("template"), g.field("template"), "set for type ChatModel (expected: model)");
+        }
+        return type == null || url == null ? null
+               : new SafetyGuardSpec(type, url, template, model, timeout != null ? timeout : Duration.ofMillis(500),
+                                     failOpen);
     }
 
     /* ------------------------------------------------------------------------------------------ BackendPolicy */

@@ -205,4 +205,57 @@ public final class Resources {
      * ({@code data.baseModel}), as upstream BBR does.
      */
     public record ConfigMapSpec(Map<String, String> data) {}
+
+    /* ----------------------------------------------------------------------------------------- SafetyTemplate */
+
+    /**
+     * {@code SafetyTemplate} (sluice.dev/v1alpha1): a Model Armor template ({@code filterConfig} and
+     * {@code templateMetadata}, camelCase as in its v1 REST shape), applied in process by the {@code safety} extension
+     * and the sanitize API; {@code guard} optionally adds an external screening service. Enum values are kept as
+     * written (validated by the binder) and compiled by {@code dev.sluice.safety.template}.
+     */
+    public record SafetyTemplateSpec(SafetyFilterConfig filterConfig, SafetyTemplateMetadata templateMetadata,
+                                     @Nullable SafetyGuardSpec guard) {}
+
+    /** {@code filterConfig}: absent settings are disabled (except CSAM, which is always on). */
+    public record SafetyFilterConfig(List<RaiFilterSpec> raiFilters, @Nullable PiAndJailbreakSpec piAndJailbreak,
+                                     String maliciousUriEnforcement, @Nullable SdpSettingsSpec sdp) {}
+
+    /** {@code raiSettings.raiFilters[]}: a category and the lowest confidence level that matches. */
+    public record RaiFilterSpec(String filterType, String confidenceLevel) {}
+
+    /** {@code piAndJailbreakFilterSettings}. */
+    public record PiAndJailbreakSpec(String filterEnforcement, String confidenceLevel) {}
+
+    /**
+     * {@code sdpSettings}: either {@code basicConfig} ({@code basicEnforcement} set) or {@code advancedConfig}
+     * ({@code inspect} set, {@code deidentify} optional), never both.
+     */
+    public record SdpSettingsSpec(@Nullable String basicEnforcement, @Nullable SdpInspectSpec inspect,
+                                  @Nullable SdpDeidentifySpec deidentify) {}
+
+    /** An in-line inspect template: the info types to look for and the lowest likelihood reported. */
+    public record SdpInspectSpec(List<String> infoTypes, String minLikelihood) {}
+
+    /**
+     * An in-line de-identify template: {@code transform} MASK (with {@code maskingCharacter}) or
+     * REPLACE_WITH_INFO_TYPE, applied to {@code infoTypes} (empty: all the inspect template's).
+     */
+    public record SdpDeidentifySpec(String transform, String maskingCharacter, List<String> infoTypes) {}
+
+    /** {@code templateMetadata}; codes and messages are {@code null} when not customised. */
+    public record SafetyTemplateMetadata(String enforcementType, @Nullable Integer customPromptSafetyErrorCode,
+                                         @Nullable String customPromptSafetyErrorMessage,
+                                         @Nullable Integer customLlmResponseSafetyErrorCode,
+                                         @Nullable String customLlmResponseSafetyErrorMessage,
+                                         boolean logSanitizeOperations, boolean logTemplateOperations,
+                                         boolean ignorePartialInvocationFailures) {}
+
+    /**
+     * An external guard consulted with the in-process detectors: {@code type} ModelArmor (a sanitize API at
+     * {@code url}, template {@code template}) or ChatModel (a Llama-Guard-style model named {@code model} behind an
+     * OpenAI chat API at {@code url}); {@code timeout} bounds a call and {@code failOpen} skips a failed guard.
+     */
+    public record SafetyGuardSpec(String type, String url, @Nullable String template, @Nullable String model,
+                                  Duration timeout, boolean failOpen) {}
 }

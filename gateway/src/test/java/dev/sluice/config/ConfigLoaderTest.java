@@ -173,7 +173,9 @@ class ConfigLoaderTest {
         assertThat(screen.extensions()).containsExactly(
                 new ExtensionSpec("safety", "safety", List.of("RequestHeaders", "RequestBody", "ResponseBody"),
                                   Duration.ofMillis(500), true,
-                                  Map.of("model_armor_settings", "[{\"model\": \"food-review\"}]")),
+                                  Map.of("model_armor_settings",
+                                         "[{\"model\": \"food-review\", \"user_prompt_template_id\": " +
+                                         "\"projects/p/locations/l/templates/llm\"}]")),
                 new ExtensionSpec("bbr", "body-based-routing", List.of("RequestBody"), Duration.ofSeconds(1),
                                   false, Map.of()));
         assertThat(extension.extensionChains().get(1).celMatchers()).isEmpty();
@@ -429,7 +431,7 @@ class ConfigLoaderTest {
 
     @Test
     void badCel() throws Exception {
-        final String yaml = extension("request.path.startsWith(", "safety");
+        final String yaml = extension("request.path.startsWith(", "api-management");
         final ConfigException e = loadFails(write("c.yaml", yaml));
         assertThat(e.problems()).singleElement().satisfies(p -> {
             assertThat(p.location().line()).isEqualTo(lineOf(yaml, "celMatcher"));
@@ -440,11 +442,11 @@ class ConfigLoaderTest {
                                    .contains("column");
         });
 
-        assertThat(loadFails(write("c.yaml", extension("request.path", "safety"))).problems())
+        assertThat(loadFails(write("c.yaml", extension("request.path", "api-management"))).problems())
                 .singleElement().satisfies(p -> assertThat(p.message()).isEqualTo(
                         "\"request.path\" (expected: a boolean CEL expression over request; " +
                         "the result type is dyn, not bool)"));
-        assertThat(loadFails(write("c.yaml", extension("response.code == 200", "safety"))).problems())
+        assertThat(loadFails(write("c.yaml", extension("response.code == 200", "api-management"))).problems())
                 .singleElement().satisfies(p -> assertThat(p.message()).contains("undeclared reference to 'response'"));
     }
 
@@ -459,7 +461,7 @@ class ConfigLoaderTest {
 
     @Test
     void repeatedAndUnknownEvents() throws Exception {
-        final String yaml = extension("true", "safety")
+        final String yaml = extension("true", "api-management")
                 .replace("supportedEvents: [RequestHeaders]",
                          "supportedEvents: [RequestHeaders, Requestbody, RequestHeaders]");
         final ConfigException e = loadFails(write("c.yaml", yaml));
@@ -554,7 +556,7 @@ class ConfigLoaderTest {
                 problem(yaml, "GCPTrafficExtension", "GCPTrafficExtension/ext", "kind",
                         "GCPTrafficExtension (expected: one of Gateway, HTTPRoute, InferencePool, " +
                         "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, " +
-                        "BackendPolicy, ConfigMap, ApiProduct)"));
+                        "BackendPolicy, ConfigMap, ApiProduct, SafetyTemplate)"));
     }
 
     @Test
@@ -571,7 +573,7 @@ class ConfigLoaderTest {
                 dir.resolve("c.yaml") + ":1: a list (expected: a mapping)",
                 dir.resolve("c.yaml") + ":4: kind: missing (expected: one of Gateway, HTTPRoute, InferencePool, " +
                 "InferenceObjective, InferenceModelRewrite, ModelServer, TrafficExtension, BackendPolicy, " +
-                "ConfigMap, ApiProduct)",
+                "ConfigMap, ApiProduct, SafetyTemplate)",
                 dir.resolve("c.yaml") + ":4: apiVersion: missing (expected: an API version such as " +
                 "gateway.networking.k8s.io/v1)");
     }
@@ -593,7 +595,7 @@ class ConfigLoaderTest {
                 problem(yaml, "backendRequest: 0s", "HTTPRoute/r", "spec.rules[0].timeouts.backendRequest",
                         "0s (expected: a duration > 0 such as 500ms, 1s, 1m30s)"));
 
-        final String slow = extension("true", "safety").replace("failOpen: false", "timeout: 2m");
+        final String slow = extension("true", "api-management").replace("failOpen: false", "timeout: 2m");
         assertSingleProblem(slow, "timeout", "TrafficExtension/t", "spec.extensionChains[0].extensions[0].timeout",
                             "2m (expected: a duration > 0 and <= 1m such as 500ms, 1s, 1m30s)");
     }

@@ -34,7 +34,8 @@ class QuickstartTest {
             for (Path folder : folders.filter(Files::isDirectory).toList()) {
                 // Built-ins a folder may use; loading checks names only, so nothing is created.
                 final ExtensionRegistry builtins = new ExtensionRegistry().register(
-                        dev.sluice.apim.ApiManagement.SERVICE, spec -> (call, message) -> null);
+                        dev.sluice.apim.ApiManagement.SERVICE, spec -> (call, message) -> null)
+                        .register(dev.sluice.safety.screen.Safety.SERVICE, spec -> (call, message) -> null);
                 assertThat(ConfigLoader.load(folder, GatewayServer.knownServices(builtins)))
                         .as(folder.toString()).isNotNull();
             }

@@ -138,7 +138,10 @@ final class InferenceExchange {
             dieAfterChunks = dieAfter < request.outputTokens() ? dieAfter : -1;
             final String[][] tokens = new String[choices][];
             for (int i = 0; i < choices; i++) {
-                tokens[i] = TextGenerator.tokens(request.choiceSeed(i), request.outputTokens());
+                tokens[i] = request.reply() != null
+                            ? java.util.Arrays.copyOf(InferenceRequest.replyTokens(request.reply()),
+                                                      request.outputTokens())
+                            : TextGenerator.tokens(request.choiceSeed(i), request.outputTokens());
             }
             this.tokens = tokens;
         }

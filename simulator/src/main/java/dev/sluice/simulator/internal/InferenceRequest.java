@@ -24,10 +24,19 @@ import tools.jackson.databind.json.JsonMapper;
  * @param stream whether to answer with server-sent events
  * @param includeUsage whether a streamed answer ends with a usage chunk
  * @param textSeed the seed of the output text
+ * @param reply the text to answer with instead of generated words (the {@value #REPLY_FIELD} request field), or
+ *              {@code null}
  */
 record InferenceRequest(Endpoint endpoint, String model, @Nullable String loraAdapter, List<Prompt> prompts,
                         int outputTokens, String finishReason, boolean stream, boolean includeUsage,
-                        long textSeed) {
+                        long textSeed, @Nullable String reply) {
+
+    /**
+     * A simulator-only request field: the answer text, split into one token per word (a leading space on all but
+     * the first), for tests that need the model to say something chosen, such as the safety screening tests.
+     * {@code max_tokens} still cuts it.
+     */
+    static final String REPLY_FIELD = "sim_reply";
 
     /** The inference APIs. */
     enum Endpoint {
@@ -84,6 +93,7 @@ record InferenceRequest(Endpoint endpoint, String model, @Nullable String loraAd
 
         int outputTokens = 0;
         String finishReason = "stop";
+        Integer limit = null;
         if (endpoint != Endpoint.EMBEDDINGS) {
             // The Chat API renamed max_tokens to max_completion_tokens; vLLM takes either, preferring the new one.
             Integer maxTokens = endpoint == Endpoint.CHAT_COMPLETIONS ? optionalInt(root, "max_completion_tokens")
@@ -93,6 +103,7 @@ record InferenceRequest(Endpoint endpoint, String model, @Nullable String loraAd
                 maxTokens = optionalInt(root, "max_tokens");
             }
             outputTokens = config.outputTokens();
+            limit = maxTokens;
             if (maxTokens != null) {
                 if (maxTokens < 1) {
                     throw OpenAiError.badRequest(maxTokensName + " must be at least 1, got " + maxTokens + '.');
@@ -124,8 +135,31 @@ record InferenceRequest(Endpoint endpoint, String model, @Nullable String loraAd
         } else if (!seed.isMissingNode() && !seed.isNull()) {
             throw OpenAiError.badRequest("seed: " + seed + " (expected: an integer)");
         }
+        String reply = null;
+        final JsonNode replyNode = root.path(REPLY_FIELD);
+        if (replyNode.isString() && !replyNode.stringValue().isEmpty() && endpoint != Endpoint.EMBEDDINGS) {
+            reply = replyNode.stringValue();
+            final int replyTokens = replyTokens(reply).length;
+            outputTokens = limit != null ? Math.min(limit, replyTokens) : replyTokens;
+            finishReason = outputTokens < replyTokens ? "length" : "stop";
+        } else if (!replyNode.isMissingNode() && !replyNode.isNull() && !replyNode.isString()) {
+            throw OpenAiError.badRequest(REPLY_FIELD + ": " + replyNode + " (expected: a string)");
+        }
         return new InferenceRequest(endpoint, model, loraAdapter, prompts, outputTokens, finishReason, stream,
-                                    includeUsage, textSeed);
+                                    includeUsage, textSeed, reply);
+    }
+
+    /** Splits a {@value #REPLY_FIELD} text into tokens: words, each but the first with its leading space. */
+    static String[] replyTokens(String reply) {
+        final java.util.List<String> tokens = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 1; i <= reply.length(); i++) {
+            if (i == reply.length() || reply.charAt(i) == ' ' && reply.charAt(i - 1) != ' ') {
+                tokens.add(reply.substring(start, i));
+                start = i;
+            }
+        }
+        return tokens.toArray(String[]::new);
     }
 
     private static List<Prompt> readPrompts(JsonNode root, String field) {

@@ -1,0 +1,384 @@
+package dev.sluice.safety.screen;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import org.jspecify.annotations.Nullable;
+
+import com.linecorp.armeria.common.HttpData;
+
+import dev.sluice.extension.ExtensionResult;
+import dev.sluice.openai.SseFrameSplitter;
+import dev.sluice.safety.Direction;
+import dev.sluice.safety.SensitiveFinding;
+import dev.sluice.safety.detect.Deidentifier;
+import dev.sluice.safety.template.SafetyTemplate;
+import dev.sluice.safety.template.Sanitization;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Screens one streamed (SSE) response as it flows, releasing text to the client only once it has been screened.
+ *
+ * <p>The text of each chunk ({@code choices[0].delta.content}, or {@code choices[0].text} for completions) is
+ * appended to a pending buffer. When more than the hold-back window is pending, the pending text is screened
+ * together with the last window of already released text (so a violation split across chunks or events is seen
+ * whole), and all but the last window is released, re-emitted as one OpenAI chunk of the same shape. Events without
+ * text (the role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before them.
+ * At the end of the stream everything pending is screened and released.
+ *
+ * <p>On a violation the stream ends with the template's error as a {@code data:} event; released text had been
+ * screened clean with everything that followed it up to a window later, so no text past the window that ends in a
+ * violation reaches the client. Each scan covers at most two windows plus one upstream chunk, so the cost grows
+ * linearly with the response. INSPECT_ONLY templates screen the same way and never cut the stream.
+ *
+ * <p>Calls come one at a time (the relay waits for each result before the next chunk), so the state needs no locks;
+ * the scan's continuation runs on the screening thread and the next call sees its writes through the future.
+ *
+ * <p>A stream with more than one choice ({@code n > 1}) cannot be released choice by choice in order, so it is held
+ * whole and screened once at the end.
+ */
+final class StreamScreener {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A queued piece of output: text from the pending buffer, or an event relayed as is. */
+    private sealed interface Item permits Text, Raw {}
+
+    private static final class Text implements Item {
+        int chars;
+        final long arrivedNanos;
+
+        Text(int chars, long arrivedNanos) {
+            this.chars = chars;
+            this.arrivedNanos = arrivedNanos;
+        }
+    }
+
+    private record Raw(byte[] event) implements Item {}
+
+    private final SafetyTemplate template;
+    private final int window;
+    private final Screener screener;
+    private final Supplier<SafetyMetrics> metrics;
+    private final String requestId;
+
+    private final StringBuilder pending = new StringBuilder();
+    private final Deque<Item> queue = new ArrayDeque<>();
+    private String context = "";
+    private @Nullable ObjectNode chunkShape;
+    private boolean chat = true;
+    private boolean wholeMode;
+    private final ByteArrayOutputStream wholeEvents = new ByteArrayOutputStream();
+    private boolean blocked;
+
+    StreamScreener(SafetyTemplate template, int windowChars, Screener screener, Supplier<SafetyMetrics> metrics,
+                   String requestId) {
+        this.template = template;
+        window = windowChars;
+        this.screener = screener;
+        this.metrics = metrics;
+        this.requestId = requestId;
+    }
+
+    /** Takes a run of whole SSE events; returns what to send to the client now, or the block. */
+    CompletableFuture<ExtensionResult> onEvents(byte[] run, boolean end) {
+        if (blocked) {
+            return CompletableFuture.completedFuture(ExtensionResult.replaceBody(HttpData.empty()));
+        }
+        final long now = System.nanoTime();
+        final SseFrameSplitter splitter = new SseFrameSplitter();
+        final List<byte[]> events = new ArrayList<>(splitter.feed(run));
+        final byte[] rest = splitter.drain();
+        if (rest.length > 0) {
+            events.add(rest);
+        }
+        for (byte[] e : events) {
+            take(e, now);
+        }
+        if (wholeMode) {
+            return end ? screenWhole() : released(new byte[0]);
+        }
+        final int releasable = end ? pending.length() : pending.length() - window;
+        if (releasable <= 0) {
+            return released(emit(0, null));
+        }
+        final String scanned = context + pending;
+        final int offset = context.length();
+        return screener.screen(template, scanned, Direction.RESPONSE).thenApply(screened -> {
+            final Sanitization s = screened.result();
+            if (s.matched() || end) {
+                SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
+            }
+            if (s.matched() && !template.inspectOnly() && !s.onlyDeidentified()) {
+                return block();
+            }
+            if (s.matched() && template.inspectOnly()) {
+                metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
+            }
+            int cut = releasable;
+            List<SensitiveFinding> deidentify = null;
+            if (s.matched() && s.onlyDeidentified()) {
+                deidentify = new ArrayList<>();
+                final SafetyTemplate.Deidentify d = template.sdp().deidentify();
+                for (SensitiveFinding f : s.sdp().findings()) {
+                    if (!d.infoTypes().contains(f.infoType()) || f.end() <= offset) {
+                        continue;
+                    }
+                    final int start = Math.max(0, f.start() - offset);
+                    final int stop = f.end() - offset;
+                    if (start < cut && stop > cut) {
+                        cut = start;  // never release half of a finding
+                    }
+                    deidentify.add(new SensitiveFinding(f.infoType(), start, stop, f.likelihood()));
+                }
+                metrics.get().action(template.name(), Direction.RESPONSE, "deidentified");
+            }
+            return ExtensionResult.replaceBody(HttpData.wrap(emit(cut, deidentify)));
+        });
+    }
+
+    private CompletableFuture<ExtensionResult> released(byte[] bytes) {
+        return CompletableFuture.completedFuture(ExtensionResult.replaceBody(HttpData.wrap(bytes)));
+    }
+
+    private ExtensionResult block() {
+        blocked = true;
+        pending.setLength(0);
+        queue.clear();
+        metrics.get().action(template.name(), Direction.RESPONSE, "blocked");
+        return new ExtensionResult.ImmediateResponse(
+                com.linecorp.armeria.common.HttpStatus.valueOf(template.responseError().status()),
+                java.util.Map.of("content-type", "text/plain"),
+                HttpData.wrap(BlockResponses.body(template, Direction.RESPONSE)));
+    }
+
+    /** Reads one event into the queue. */
+    private void take(byte[] event, long now) {
+        if (wholeMode) {
+            wholeEvents.writeBytes(event);
+            final String text = text(event);
+            if (text != null) {
+                pending.append(text);
+            }
+            return;
+        }
+        final String data = SseFrameSplitter.data(event);
+        if (data == null || data.startsWith("[DONE]")) {
+            queue.add(new Raw(event));
+            return;
+        }
+        final JsonNode root;
+        try {
+            root = JSON.readTree(data);
+        } catch (JacksonException e) {
+            queue.add(new Raw(event));
+            return;
+        }
+        final JsonNode choices = root.path("choices");
+        if (!root.isObject() || !choices.isArray() || choices.isEmpty()) {
+            queue.add(new Raw(event));
+            return;
+        }
+        if (choices.size() > 1 || choices.get(0).path("index").asInt(0) != 0) {
+            switchToWhole(event);
+            return;
+        }
+        final JsonNode choice = choices.get(0);
+        final JsonNode delta = choice.get("delta");
+        final String field;
+        final JsonNode holder;
+        if (delta != null && delta.isObject()) {
+            chat = true;
+            holder = delta;
+            field = "content";
+        } else {
+            chat = false;
+            holder = choice;
+            field = "text";
+        }
+        final JsonNode t = holder.get(field);
+        final String text = t != null && t.isString() ? t.asString() : "";
+        if (text.isEmpty()) {
+            queue.add(new Raw(event));
+            return;
+        }
+        if (chunkShape == null) {
+            // id, object, created and model are the same in every chunk of a stream: keep the first.
+            final ObjectNode shape = ((ObjectNode) root).deepCopy();
+            shape.remove("choices");
+            shape.remove("usage");
+            chunkShape = shape;
+        }
+        final boolean finishes = choice.has("finish_reason") && !choice.get("finish_reason").isNull();
+        final boolean more = finishes || chat && holder.size() > 1;
+        Raw rest = null;
+        if (more) {
+            // The event also carries a role, tool calls or a finish reason: relay those without the text, a role
+            // before it and a finish reason after it.
+            ((ObjectNode) holder).put(field, "");
+            rest = new Raw(SseFrameSplitter.dataEvent(JSON.writeValueAsBytes(root)));
+        }
+        if (rest != null && !finishes) {
+            queue.add(rest);
+        }
+        pending.append(text);
+        queue.add(new Text(text.length(), now));
+        if (rest != null && finishes) {
+            queue.add(rest);
+        }
+    }
+
+    private static @Nullable String text(byte[] event) {
+        final String data = SseFrameSplitter.data(event);
+        if (data == null || data.startsWith("[DONE]")) {
+            return null;
+        }
+        try {
+            final StringBuilder b = new StringBuilder();
+            for (JsonNode c : JSON.readTree(data).path("choices")) {
+                final JsonNode t = c.path("delta").isObject() ? c.path("delta").path("content") : c.path("text");
+                if (t.isString()) {
+                    b.append(t.asString());
+                }
+            }
+            return b.toString();
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    /** From here on, hold every event and screen once at the end (several choices cannot be released in order). */
+    private void switchToWhole(byte[] event) {
+        wholeMode = true;
+        // Replay what is queued, in order, into the held events; pending text stays for the final scan.
+        for (Item item : queue) {
+            if (item instanceof Raw r) {
+                wholeEvents.writeBytes(r.event());
+            }
+        }
+        final String held = pending.toString();
+        queue.clear();
+        if (!held.isEmpty() && chunkShape != null) {
+            wholeEvents.writeBytes(chunk(held));
+        }
+        take(event, System.nanoTime());
+    }
+
+    private CompletableFuture<ExtensionResult> screenWhole() {
+        final String scanned = context + pending;
+        return screener.screen(template, scanned, Direction.RESPONSE).thenApply(screened -> {
+            final Sanitization s = screened.result();
+            SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
+            if (s.matched() && !template.inspectOnly()) {
+                return block();
+            }
+            if (s.matched()) {
+                metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
+            }
+            return ExtensionResult.replaceBody(HttpData.wrap(wholeEvents.toByteArray()));
+        });
+    }
+
+    /**
+     * Releases the first {@code cut} pending characters (de-identified by {@code findings}, offsets relative to the
+     * pending text, when given) and the events queued among them; returns the bytes to send.
+     */
+    private byte[] emit(int cut, @Nullable List<SensitiveFinding> findings) {
+        // Segments in stream order: String for released text, byte[] for events relayed as they are.
+        final List<Object> segments = new ArrayList<>();
+        int taken = 0;
+        long oldest = 0;
+        while (!queue.isEmpty()) {
+            final Item head = queue.peekFirst();
+            if (head instanceof Raw r) {
+                segments.add(r.event());
+                queue.removeFirst();
+                continue;
+            }
+            final Text t = (Text) head;
+            final int room = cut - taken;
+            if (room <= 0) {
+                break;
+            }
+            final int n = Math.min(room, t.chars);
+            segments.add(pending.substring(taken, taken + n));
+            oldest = oldest == 0 ? t.arrivedNanos : oldest;
+            taken += n;
+            if (n == t.chars) {
+                queue.removeFirst();
+            } else {
+                t.chars -= n;
+                break;
+            }
+        }
+        final String released = pending.substring(0, taken);
+        final boolean deidentify = findings != null && !findings.isEmpty() && taken > 0;
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final StringBuilder text = new StringBuilder();
+        boolean textWritten = false;
+        for (Object seg : segments) {
+            if (seg instanceof String str) {
+                text.append(str);
+                continue;
+            }
+            if (!text.isEmpty() && !deidentify) {
+                out.writeBytes(chunk(text.toString()));
+                text.setLength(0);
+            } else if (!text.isEmpty() && !textWritten) {
+                // De-identified text goes out whole (a replacement changes lengths, so it cannot be re-split).
+                final int end = taken;
+                out.writeBytes(chunk(transform(released, findings.stream().filter(f -> f.end() <= end).toList())));
+                textWritten = true;
+            }
+            out.writeBytes((byte[]) seg);
+        }
+        if (!text.isEmpty()) {
+            if (!deidentify) {
+                out.writeBytes(chunk(text.toString()));
+            } else if (!textWritten) {
+                final int end = taken;
+                out.writeBytes(chunk(transform(released, findings.stream().filter(f -> f.end() <= end).toList())));
+            }
+        }
+        pending.delete(0, taken);
+        if (taken > 0) {
+            context = tail(context + released, window);
+            metrics.get().heldBack(System.nanoTime() - oldest);
+        }
+        return out.toByteArray();
+    }
+
+    private String transform(String text, List<SensitiveFinding> findings) {
+        final SafetyTemplate.Deidentify d = template.sdp().deidentify();
+        return d.transform() == SafetyTemplate.Transform.MASK ? Deidentifier.mask(text, findings, d.maskingCharacter())
+                                                              : Deidentifier.replaceWithInfoType(text, findings);
+    }
+
+    /** Returns one OpenAI chunk event carrying {@code text} in the stream's shape. */
+    private byte[] chunk(String text) {
+        final ObjectNode node = chunkShape != null ? chunkShape.deepCopy() : JSON.createObjectNode();
+        final ObjectNode choice = node.putArray("choices").addObject();
+        choice.put("index", 0);
+        if (chat) {
+            choice.putObject("delta").put("content", text);
+        } else {
+            choice.put("text", text);
+        }
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
+        return SseFrameSplitter.dataEvent(JSON.writeValueAsBytes(node));
+    }
+
+    private static String tail(String s, int n) {
+        return s.length() <= n ? s : s.substring(s.length() - n);
+    }
+}
