@@ -58,7 +58,7 @@ public final class ApiManagement implements AutoCloseable {
     private final boolean fixedLimiter;
     private final @Nullable AnalyticsStore fixedAnalytics;
     private final AnalyticsWriter.Options analyticsOptions;
-    private final Map<Path, AnalyticsStore> analyticsStores = new HashMap<>();
+    private final Map<Object, AnalyticsStore> analyticsStores = new HashMap<>();
     private final Map<Object, AnalyticsWriter> writers = new HashMap<>();
     private final AnalyticsMetrics metrics = new AnalyticsMetrics();
     private volatile Supplier<ProductCatalog> products;
@@ -147,20 +147,28 @@ public final class ApiManagement implements AutoCloseable {
 
 
     /**
-     * Returns the analytics writer for {@code settings}' data directory (its {@code analytics.db}, opened on first
-     * use), or the module's analytics store's; {@code null} when analytics is off in {@code settings}, or when the
-     * module was given a key store but no analytics store.
+     * Returns the analytics writer for {@code settings}: the module's analytics store's if one was set, else the
+     * {@code apim_analytics} table of the PostgreSQL {@code keyStore} (one table that every replica writes, each
+     * record once), else {@code analytics.db} in the data directory; stores are opened on first use. {@code null}
+     * when analytics is off in {@code settings}, or when the module was given a key store but no analytics store.
      */
     synchronized @Nullable AnalyticsWriter analytics(ApiManagementSettings settings) {
         if (!settings.analytics() || (fixedAnalytics == null && fixedStore != null)) {
             return null;
         }
+        final String url = settings.keyStore();
         final Object id = fixedAnalytics != null ? fixedAnalytics
-                                                 : settings.dataDir().toAbsolutePath().normalize();
+                                                 : url != null ? url : settings.dataDir().toAbsolutePath().normalize();
         AnalyticsWriter w = writers.get(id);
         if (w == null) {
-            final AnalyticsStore store = fixedAnalytics != null ? fixedAnalytics : analyticsStores.computeIfAbsent(
-                    (Path) id, JdbcAnalyticsStore::sqlite);
+            final AnalyticsStore store;
+            if (fixedAnalytics != null) {
+                store = fixedAnalytics;
+            } else if (url != null) {
+                store = analyticsStores.computeIfAbsent(url, u -> JdbcAnalyticsStore.postgres(url));
+            } else {
+                store = analyticsStores.computeIfAbsent(id, dir -> JdbcAnalyticsStore.sqlite((Path) dir));
+            }
             w = new AnalyticsWriter(store, analyticsOptions);
             metrics.addDroppedSource(w::dropped);
             writers.put(id, w);

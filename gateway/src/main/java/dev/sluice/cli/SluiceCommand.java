@@ -9,14 +9,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.ApiManagement;
-import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.admin.ApimAdminService;
 import dev.sluice.apim.analytics.AnalyticsStore;
-import dev.sluice.apim.analytics.JdbcAnalyticsStore;
+import dev.sluice.apim.analytics.AnalyticsStoreException;
 import dev.sluice.apim.store.KeyStore;
-import dev.sluice.apim.store.SqliteKeyStore;
 import dev.sluice.apim.cli.AnalyticsCommand;
 import dev.sluice.apim.cli.AppsCommand;
+import dev.sluice.apim.cli.StoreLocation;
 import dev.sluice.apim.cli.DevelopersCommand;
 import dev.sluice.apim.cli.KeysCommand;
 import dev.sluice.config.ConfigException;
@@ -112,10 +111,9 @@ public final class SluiceCommand implements Runnable {
                               "admin listener (else $SLUICE_ADMIN_TOKEN). Without a token that API is disabled.")
         @Nullable Path adminTokenFile;
 
-        @Option(names = "--apim-data-dir", paramLabel = "DIR",
-                description = "The key store and analytics the admin API manages. Default: $SLUICE_DATA_DIR, " +
-                              "else the Sluice home's data folder.")
-        @Nullable Path apimDataDir;
+        // The store the admin API manages: give it the same as the api-management extension's dataDir or keyStore.
+        @CommandLine.Mixin
+        StoreLocation apimStore = new StoreLocation();
 
         /** Returns the admin token from the file or the environment, or {@code null} when none is configured. */
         @Nullable String adminToken() throws java.io.IOException {
@@ -128,6 +126,24 @@ public final class SluiceCommand implements Runnable {
             }
             final String env = System.getenv("SLUICE_ADMIN_TOKEN");
             return env == null || env.isBlank() ? null : env.strip();
+        }
+
+        /**
+         * Serves API management's admin API with {@code adminToken} on the admin listener, over the store of
+         * {@code --data-dir} or {@code --key-store} (opened here, closed with the gateway).
+         */
+        void adminApi(GatewayServer.Options options, String adminToken) {
+            final KeyStore keys = apimStore.openKeyStore(java.time.Clock.systemUTC());
+            final AnalyticsStore analytics;
+            try {
+                analytics = apimStore.openAnalytics();
+            } catch (RuntimeException e) {
+                keys.close();
+                throw e;
+            }
+            options.adminService(ApimAdminService.PATH, new ApimAdminService(
+                           keys, analytics, adminToken, java.time.Clock.systemUTC()))
+                   .closeAfter(keys).closeAfter(analytics);
         }
 
         ObserveOptions observeOptions() {
@@ -170,18 +186,18 @@ public final class SluiceCommand implements Runnable {
                         .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe)
                         .closeAfter(apim);
                 if (adminToken != null) {
-                    final Path dir = apimDataDir != null ? apimDataDir : ApiManagementSettings.defaultDataDir();
-                    final KeyStore keys = SqliteKeyStore.open(dir, java.time.Clock.systemUTC());
-                    final AnalyticsStore analytics = JdbcAnalyticsStore.sqlite(dir);
-                    options.adminService(ApimAdminService.PATH, new ApimAdminService(
-                                   keys, analytics, adminToken, java.time.Clock.systemUTC()))
-                           .closeAfter(keys).closeAfter(analytics);
+                    adminApi(options, adminToken);
                 }
                 gateway = GatewayServer.start(initial, options);
                 running.set(gateway);
             } catch (ConfigException e) {
                 apim.close();
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException | IllegalStateException | AnalyticsStoreException e) {
+                // A bad --key-store, or a store that cannot be opened.
+                apim.close();
+                System.err.println("sluice: " + e.getMessage());
                 return 1;
             }
             final CountDownLatch stopped = new CountDownLatch(1);
