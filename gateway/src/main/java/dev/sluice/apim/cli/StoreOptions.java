@@ -2,13 +2,9 @@ package dev.sluice.apim.cli;
 
 import java.io.PrintWriter;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +21,6 @@ import picocli.CommandLine.Spec;
 final class StoreOptions {
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})([smhd])");
 
     @CommandLine.Mixin
     StoreLocation location = new StoreLocation();
@@ -40,22 +35,6 @@ final class StoreOptions {
     void printJson(PrintWriter out, Object value) {
         out.println(JSON.writeValueAsString(value));
         out.flush();
-    }
-
-    /** Parses {@code 30d}, {@code 12h}, {@code 90m} or {@code 3600s}. */
-    static Duration duration(String option, String value) {
-        final Matcher m = DURATION.matcher(value.strip().toLowerCase(Locale.ROOT));
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new IllegalArgumentException(option + ": " + value +
-                                               " (expected: a duration > 0 such as 3600s, 90m, 12h or 30d)");
-        }
-        final long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
     }
 
     static List<String> products(@Nullable String csv) {
