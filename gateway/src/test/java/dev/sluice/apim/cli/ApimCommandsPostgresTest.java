@@ -44,13 +44,18 @@ class ApimCommandsPostgresTest {
         return new String[] { out.toString(), err.toString() };
     }
 
+    /** Creates a developer and its app subscribed to {@code free} with the commands, and returns the app's id. */
+    private static String createApp(String url) {
+        run(0, "developers", "create", "--email", "ada@example.com", "--key-store", url);
+        return JSON.readTree(run(0, "apps", "create", "--developer", "ada@example.com", "--name", "chatbot",
+                                 "--products", "free", "--json", "--key-store", url)[0])
+                   .get(0).get("id").stringValue();
+    }
+
     @Test
     void commandsUseTheKeyStoreUrl() {
         final String url = pg.newDatabase();
-        run(0, "developers", "create", "--email", "ada@example.com", "--key-store", url);
-        final String app = JSON.readTree(run(0, "apps", "create", "--developer", "ada@example.com", "--name",
-                                             "chatbot", "--products", "free", "--json", "--key-store", url)[0])
-                               .get(0).get("id").stringValue();
+        final String app = createApp(url);
         final String secret = JSON.readTree(run(0, "keys", "create", "--app", app, "--json", "--key-store", url)[0])
                                   .get("key").stringValue();
         try (PostgresKeyStore store = PostgresKeyStore.open(url, Clock.systemUTC())) {
@@ -61,10 +66,7 @@ class ApimCommandsPostgresTest {
     @Test
     void analyticsReadsTheSameDatabase_asTheGatewayWritesIt() {
         final String url = pg.newDatabase();
-        run(0, "developers", "create", "--email", "ada@example.com", "--key-store", url);
-        final String app = JSON.readTree(run(0, "apps", "create", "--developer", "ada@example.com", "--name",
-                                             "chatbot", "--products", "free", "--json", "--key-store", url)[0])
-                               .get(0).get("id").stringValue();
+        final String app = createApp(url);
         run(0, "keys", "create", "--app", app, "--key-store", url);
         // What the api-management extension with this keyStore writes, from two replicas.
         final Instant t = Instant.parse("2026-03-10T12:00:00Z");
