@@ -102,10 +102,6 @@ public final class ApiManagement implements AutoCloseable {
         return clock;
     }
 
-    RateLimiter limiter() {
-        return limiter;
-    }
-
     /**
      * Returns the limiter for {@code settings}: the builder's if one was set, else the in-process one, or a Redis one
      * per {@code rateLimiter} URI, failure mode and timeout, created on first use and kept across reloads.
@@ -146,7 +142,6 @@ public final class ApiManagement implements AutoCloseable {
     ProductCatalog catalog() {
         return products.get();
     }
-
 
     /**
      * Returns the analytics writer for {@code settings}: the module's analytics store's if one was set, else the

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.ApiManagement;
+import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.admin.ApimAdminService;
 import dev.sluice.apim.analytics.AnalyticsStore;
 import dev.sluice.apim.analytics.AnalyticsStoreException;
@@ -111,7 +112,7 @@ public final class SluiceCommand implements Runnable {
                               "admin listener (else $SLUICE_ADMIN_TOKEN). Without a token that API is disabled.")
         @Nullable Path adminTokenFile;
 
-        // The store the admin API manages: give it the same as the api-management extension's dataDir or keyStore.
+        // The store the admin API manages; by default the api-management extension's dataDir or keyStore.
         @CommandLine.Mixin
         StoreLocation apimStore = new StoreLocation();
 
@@ -130,13 +131,15 @@ public final class SluiceCommand implements Runnable {
 
         /**
          * Serves API management's admin API with {@code adminToken} on the admin listener, over the store of
-         * {@code --data-dir} or {@code --key-store} (opened here, closed with the gateway).
+         * {@code --data-dir} or {@code --key-store} (or {@code $SLUICE_KEY_STORE}), else the one the
+         * {@code api-management} extensions of {@code config} use; opened here, closed with the gateway.
          */
-        void adminApi(GatewayServer.Options options, String adminToken) {
-            final KeyStore keys = apimStore.openKeyStore(java.time.Clock.systemUTC());
+        void adminApi(GatewayServer.Options options, String adminToken, GatewayConfig config) {
+            final StoreLocation store = apimStore.isDefault() ? configuredStore(config) : apimStore;
+            final KeyStore keys = store.openKeyStore(java.time.Clock.systemUTC());
             final AnalyticsStore analytics;
             try {
-                analytics = apimStore.openAnalytics();
+                analytics = store.openAnalytics();
             } catch (RuntimeException e) {
                 keys.close();
                 throw e;
@@ -144,6 +147,32 @@ public final class SluiceCommand implements Runnable {
             options.adminService(ApimAdminService.PATH, new ApimAdminService(
                            keys, analytics, adminToken, java.time.Clock.systemUTC()))
                    .closeAfter(keys).closeAfter(analytics);
+        }
+
+        /**
+         * The store of the configuration's {@code api-management} extensions (their {@code keyStore}, else their
+         * {@code dataDir}); the default data directory when there are none. Extensions on different stores leave the
+         * choice to the options.
+         */
+        private StoreLocation configuredStore(GatewayConfig config) {
+            final java.util.Map<Object, ApiManagementSettings> stores = new java.util.LinkedHashMap<>();
+            for (var extension : config.trafficExtensions()) {
+                for (var chain : extension.spec().extensionChains()) {
+                    for (var e : chain.extensions()) {
+                        if (ApiManagement.SERVICE.equals(e.service())) {
+                            final ApiManagementSettings s = ApiManagementSettings.of(e.metadata());
+                            stores.putIfAbsent(s.keyStore() != null ? s.keyStore()
+                                                                    : s.dataDir().toAbsolutePath().normalize(), s);
+                        }
+                    }
+                }
+            }
+            if (stores.size() > 1) {
+                throw new IllegalArgumentException(
+                        "the api-management extensions use " + stores.size() + " different stores; choose the " +
+                        "admin API's with --data-dir or --key-store");
+            }
+            return stores.isEmpty() ? apimStore : StoreLocation.of(stores.values().iterator().next());
         }
 
         ObserveOptions observeOptions() {
@@ -186,7 +215,7 @@ public final class SluiceCommand implements Runnable {
                         .admin(adminAddress, adminPort).registry(registry).watch(path).observe(observe)
                         .closeAfter(apim);
                 if (adminToken != null) {
-                    adminApi(options, adminToken);
+                    adminApi(options, adminToken, initial);
                 }
                 gateway = GatewayServer.start(initial, options);
                 running.set(gateway);

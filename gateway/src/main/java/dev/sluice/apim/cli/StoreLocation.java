@@ -58,6 +58,23 @@ public final class StoreLocation {
         return check("$" + ENV, fromEnv);
     }
 
+    /** Returns a location naming the store {@code settings} use: their {@code keyStore}, else their data directory. */
+    public static StoreLocation of(ApiManagementSettings settings) {
+        final StoreLocation l = new StoreLocation();
+        if (settings.keyStore() != null) {
+            l.keyStore = settings.keyStore();
+        } else {
+            l.dataDir = settings.dataDir();
+        }
+        return l;
+    }
+
+    /** Whether no option and no {@code $SLUICE_KEY_STORE} chose a store (so the default data directory applies). */
+    public boolean isDefault() {
+        final String fromEnv = env.apply(ENV);
+        return keyStore == null && dataDir == null && (fromEnv == null || fromEnv.isBlank());
+    }
+
     /** Returns the SQLite store's directory: {@code --data-dir}, else the default data directory. */
     public Path dataDir() {
         return dataDir != null ? dataDir : ApiManagementSettings.defaultDataDir();
