@@ -34,7 +34,8 @@ public final class StoreLocation {
     @Option(names = "--key-store", paramLabel = "JDBC_URL",
             description = "A PostgreSQL database shared by several replicas (the api-management extension's " +
                           "keyStore), holding keys and analytics, e.g. jdbc:postgresql://db:5432/sluice?user=sluice. " +
-                          "Default: $" + ENV + " unless --data-dir is given, else SQLite in the data directory.")
+                          "Default: $" + ENV + " unless --data-dir is given, else SQLite in the data directory " +
+                          "(serve: else the store of the configuration's api-management extension).")
     @Nullable String keyStore;
 
     /** Reads environment variables; tests replace it. */
@@ -90,12 +91,6 @@ public final class StoreLocation {
     public AnalyticsStore openAnalytics() {
         final String url = postgresUrl();
         return url != null ? JdbcAnalyticsStore.postgres(url) : JdbcAnalyticsStore.sqlite(dataDir());
-    }
-
-    /** Describes the store without credentials, for messages. */
-    public String describe() {
-        final String url = postgresUrl();
-        return url != null ? PostgresKeyStore.redact(url) : dataDir().toString();
     }
 
     private static String check(String option, String url) {

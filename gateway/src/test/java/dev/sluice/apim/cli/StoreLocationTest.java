@@ -47,7 +47,6 @@ class StoreLocationTest {
         final StoreLocation l = parse(Map.of(StoreLocation.ENV, PG), "--data-dir", "/srv/sluice");
         assertThat(l.postgresUrl()).isNull();
         assertThat(l.dataDir()).isEqualTo(Path.of("/srv/sluice"));
-        assertThat(l.describe()).isEqualTo("/srv/sluice");
         assertThatThrownBy(() -> parse(Map.of(), "--data-dir", "/srv/sluice", "--key-store", PG).postgresUrl())
                 .hasMessage("--data-dir and --key-store: choose one store");
     }
@@ -57,7 +56,7 @@ class StoreLocationTest {
         assertThatThrownBy(() -> parse(Map.of(StoreLocation.ENV, "jdbc:sqlite:/x?password=p")).postgresUrl())
                 .hasMessage("$SLUICE_KEY_STORE: jdbc:sqlite:/x (expected: a JDBC URL starting with " +
                             "jdbc:postgresql:)");
-        assertThat(parse(Map.of(), "--key-store", PG + "&password=hunter2").describe())
-                .isEqualTo("jdbc:postgresql://db:5432/sluice");
+        assertThatThrownBy(() -> parse(Map.of(), "--key-store", "jdbc:mysql://db/x?password=hunter2").postgresUrl())
+                .hasMessage("--key-store: jdbc:mysql://db/x (expected: a JDBC URL starting with jdbc:postgresql:)");
     }
 }
