@@ -33,8 +33,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 /**
  * The API management module of one gateway process: it builds the {@code api-management} extension for each
- * configuration and holds what must outlive a reload: the key stores and their caches (one per data directory), the
- * rate limiter with its counters, and the source of API products.
+ * configuration and holds what must outlive a reload: the key stores with their caches and the analytics writers
+ * with their stores (one of each per data directory, or per PostgreSQL {@code keyStore} URL), the rate limiters with
+ * their counters, and the source of API products.
  *
  * <p>Register {@link #factory()} under {@link #SERVICE}, and tell the module where products come from with
  * {@link #products(Supplier)} (for example {@code ProductCatalog.fromConfig(() -> server.snapshot().config())}).
@@ -50,15 +51,16 @@ public final class ApiManagement implements AutoCloseable {
     private final TokenEstimator estimator;
     private final UsageListener usageListener;
     private final @Nullable KeyStore fixedStore;
-    private final Map<Path, KeyStore> stores = new HashMap<>();
+    /** Key stores this module opened, by data directory (SQLite) or JDBC URL (PostgreSQL). */
+    private final Map<Object, KeyStore> keyStores = new HashMap<>();
     private final Map<Object, CredentialCache> caches = new HashMap<>();
-    private final Map<String, KeyStore> sharedStores = new HashMap<>();
     private final Map<String, RateLimiter> sharedLimiters = new HashMap<>();
     private final LimiterMetrics limiterMetrics = new LimiterMetrics();
     private final boolean fixedLimiter;
     private final @Nullable AnalyticsStore fixedAnalytics;
     private final AnalyticsWriter.Options analyticsOptions;
-    private final Map<Path, AnalyticsStore> analyticsStores = new HashMap<>();
+    /** Analytics stores this module opened, keyed as {@link #keyStores}. */
+    private final Map<Object, AnalyticsStore> analyticsStores = new HashMap<>();
     private final Map<Object, AnalyticsWriter> writers = new HashMap<>();
     private final AnalyticsMetrics metrics = new AnalyticsMetrics();
     private volatile Supplier<ProductCatalog> products;
@@ -98,10 +100,6 @@ public final class ApiManagement implements AutoCloseable {
 
     Clock clock() {
         return clock;
-    }
-
-    RateLimiter limiter() {
-        return limiter;
     }
 
     /**
@@ -145,22 +143,22 @@ public final class ApiManagement implements AutoCloseable {
         return products.get();
     }
 
-
     /**
-     * Returns the analytics writer for {@code settings}' data directory (its {@code analytics.db}, opened on first
-     * use), or the module's analytics store's; {@code null} when analytics is off in {@code settings}, or when the
-     * module was given a key store but no analytics store.
+     * Returns the analytics writer for {@code settings}: the module's analytics store's if one was set, else the
+     * {@code apim_analytics} table of the PostgreSQL {@code keyStore} (one table that every replica writes, each
+     * record once), else {@code analytics.db} in the data directory; stores are opened on first use. {@code null}
+     * when analytics is off in {@code settings}, or when the module was given a key store but no analytics store.
      */
     synchronized @Nullable AnalyticsWriter analytics(ApiManagementSettings settings) {
         if (!settings.analytics() || (fixedAnalytics == null && fixedStore != null)) {
             return null;
         }
-        final Object id = fixedAnalytics != null ? fixedAnalytics
-                                                 : settings.dataDir().toAbsolutePath().normalize();
+        final Object id = fixedAnalytics != null ? fixedAnalytics : storeId(settings);
         AnalyticsWriter w = writers.get(id);
         if (w == null) {
             final AnalyticsStore store = fixedAnalytics != null ? fixedAnalytics : analyticsStores.computeIfAbsent(
-                    (Path) id, JdbcAnalyticsStore::sqlite);
+                    id, k -> k instanceof String url ? JdbcAnalyticsStore.postgres(url)
+                                                     : JdbcAnalyticsStore.sqlite((Path) k));
             w = new AnalyticsWriter(store, analyticsOptions);
             metrics.addDroppedSource(w::dropped);
             writers.put(id, w);
@@ -176,25 +174,27 @@ public final class ApiManagement implements AutoCloseable {
         metrics.record(record);
     }
 
-    /** Returns the credential cache for {@code settings}' data directory, opening the store on first use. */
+    /**
+     * Returns the credential cache for {@code settings}' store: the module's key store if one was set, else the
+     * PostgreSQL {@code keyStore}, else the SQLite store in the data directory; stores are opened on first use.
+     */
     synchronized CredentialCache credentials(ApiManagementSettings settings) {
-        final String url = settings.keyStore();
-        final Object id = fixedStore != null ? fixedStore
-                                             : url != null ? url : settings.dataDir().toAbsolutePath().normalize();
+        final Object id = fixedStore != null ? fixedStore : storeId(settings);
         CredentialCache cache = caches.get(id);
         if (cache == null) {
-            final KeyStore store;
-            if (fixedStore != null) {
-                store = fixedStore;
-            } else if (url != null) {
-                store = sharedStores.computeIfAbsent(url, u -> PostgresKeyStore.open(u, clock));
-            } else {
-                store = stores.computeIfAbsent((Path) id, dir -> SqliteKeyStore.open(dir, clock));
-            }
+            final KeyStore store = fixedStore != null ? fixedStore : keyStores.computeIfAbsent(
+                    id, k -> k instanceof String url ? PostgresKeyStore.open(url, clock)
+                                                     : SqliteKeyStore.open((Path) k, clock));
             cache = new CredentialCache(store, clock, settings.cacheSize(), settings.cacheSync());
             caches.put(id, cache);
         }
         return cache;
+    }
+
+    /** The PostgreSQL URL of {@code settings}, else its absolute data directory: where its stores are. */
+    private static Object storeId(ApiManagementSettings settings) {
+        final String url = settings.keyStore();
+        return url != null ? url : settings.dataDir().toAbsolutePath().normalize();
     }
 
     /**
@@ -205,59 +205,34 @@ public final class ApiManagement implements AutoCloseable {
     @Override
     public synchronized void close() {
         final List<RuntimeException> failures = new ArrayList<>();
-        for (AnalyticsWriter w : writers.values()) {
-            try {
-                w.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
+        // Writers flush into their stores, and caches write last-used times into theirs: close them first.
+        closeAll(writers.values(), failures);
+        closeAll(analyticsStores.values(), failures);
+        closeAll(caches.values(), failures);
+        closeAll(keyStores.values(), failures);
+        closeAll(sharedLimiters.values(), failures);
         writers.clear();
-        for (AnalyticsStore s : analyticsStores.values()) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
         analyticsStores.clear();
-        for (CredentialCache c : caches.values()) {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
         caches.clear();
-        for (KeyStore s : stores.values()) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        stores.clear();
-        for (KeyStore s : sharedStores.values()) {
-            try {
-                s.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
-        sharedStores.clear();
-        for (RateLimiter l : sharedLimiters.values()) {
-            try {
-                l.close();
-            } catch (RuntimeException e) {
-                failures.add(e);
-            }
-        }
+        keyStores.clear();
         sharedLimiters.clear();
         limiter.close();
         if (!failures.isEmpty()) {
             final IllegalStateException e = new IllegalStateException("closing API management failed");
             failures.forEach(e::addSuppressed);
             throw e;
+        }
+    }
+
+    private static void closeAll(Iterable<? extends AutoCloseable> resources, List<RuntimeException> failures) {
+        for (AutoCloseable r : resources) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            } catch (Exception e) {
+                failures.add(new IllegalStateException(e));
+            }
         }
     }
 
@@ -276,8 +251,9 @@ public final class ApiManagement implements AutoCloseable {
 
         /**
          * Writes analytics of every extension to {@code store} (for example a PostgreSQL one shared by replicas);
-         * the caller keeps ownership and closes it after the module. By default each data directory gets its own
-         * SQLite {@code analytics.db}, unless {@link #keyStore} was set.
+         * the caller keeps ownership and closes it after the module. By default analytics go where the extension's
+         * keys are: the PostgreSQL {@code keyStore}'s database, or {@code analytics.db} in its data directory; none
+         * are written when {@link #keyStore} was set without an analytics store.
          */
         public Builder analyticsStore(AnalyticsStore store) {
             analyticsStore = requireNonNull(store, "store");

@@ -91,7 +91,8 @@ final class ApiManagementExtension implements Extension {
     private final ApiManagementSettings settings;
     private final RateLimiter limiter;
     private final CredentialCache credentials;
-    private final boolean settles;
+    /** Whether the chain sends response bodies, where streamed usage is read (and asked for). */
+    private final boolean readsResponseBody;
     private final String stateKey;
     private final @Nullable AnalyticsWriter analytics;
 
@@ -107,7 +108,7 @@ final class ApiManagementExtension implements Extension {
         limiter = apim.limiter(settings);
         this.settings = settings;
         credentials = apim.credentials(settings);
-        settles = spec.supportedEvents().contains(ExtensionEvent.RESPONSE_BODY.configName());
+        readsResponseBody = spec.supportedEvents().contains(ExtensionEvent.RESPONSE_BODY.configName());
         stateKey = ApiManagement.SERVICE + ':' + spec.name();
         analytics = apim.analytics(settings);
     }
@@ -318,7 +319,7 @@ final class ApiManagementExtension implements Extension {
         final Map<String, String> set = product.objective() != null ? Map.of(OBJECTIVE_HEADER, product.objective())
                                                                     : Map.of();
         HttpData newBody = null;
-        if (settles && settings.includeUsage() && req != null && req.stream() && !req.includeUsage() &&
+        if (readsResponseBody && settings.includeUsage() && req != null && req.stream() && !req.includeUsage() &&
             flow.settlement != null) {
             final byte[] rewritten = StreamOptions.withIncludeUsage(body.data().array(), req.hasStreamOptions());
             if (rewritten != null) {

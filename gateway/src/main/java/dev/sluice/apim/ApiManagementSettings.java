@@ -28,7 +28,7 @@ import dev.sluice.apim.limit.RedisRateLimiter;
  *       APIM Operator's {@code RF-insufficient-request-raise-fault} instead of
  *       {@code FailedToResolveAPIKey}</td></tr>
  *   <tr><td>{@code dataDir}</td><td>{@code $SLUICE_DATA_DIR}, else {@code $SLUICE_HOME/data}</td><td>where the
- *       SQLite key store lives</td></tr>
+ *       SQLite key store ({@code apim.db}) and analytics ({@code analytics.db}) live</td></tr>
  *   <tr><td>{@code stripCredentials}</td><td>{@code true}</td><td>remove the key's header before the request goes
  *       to the model server</td></tr>
  *   <tr><td>{@code trustClientObjective}</td><td>{@code false}</td><td>keep an
@@ -42,14 +42,16 @@ import dev.sluice.apim.limit.RedisRateLimiter;
  *       up</td></tr>
  *   <tr><td>{@code cacheSize}</td><td>{@code 100000}</td><td>credentials kept in memory</td></tr>
  *   <tr><td>{@code keyStore}</td><td>(none: SQLite in {@code dataDir})</td><td>a PostgreSQL JDBC URL
- *       ({@code jdbc:postgresql://host:5432/db?user=…}) for a key store shared by several replicas</td></tr>
+ *       ({@code jdbc:postgresql://host:5432/db?user=…}) for a key store shared by several replicas; their analytics
+ *       go to the same database</td></tr>
  *   <tr><td>{@code rateLimiter}</td><td>{@code memory}</td><td>where counters live: {@code memory} (this process)
  *       or a Redis URI ({@code redis://host:6379/0}, {@code rediss://…}) shared by several replicas</td></tr>
  *   <tr><td>{@code rateLimiterFailure}</td><td>{@code open}</td><td>when Redis does not answer in time:
  *       {@code open} admits the request uncounted, {@code closed} refuses it with a 503 fault</td></tr>
  *   <tr><td>{@code rateLimiterTimeout}</td><td>{@code 50ms}</td><td>how long one Redis decision may take</td></tr>
- *   <tr><td>{@code analytics}</td><td>{@code true}</td><td>write one analytics record per request (into
- *       {@code analytics.db} in {@code dataDir}, or the module's analytics store)</td></tr>
+ *   <tr><td>{@code analytics}</td><td>{@code true}</td><td>write one analytics record per request (into the
+ *       module's analytics store if it has one, else the {@code keyStore}'s database, else {@code analytics.db} in
+ *       {@code dataDir})</td></tr>
  * </table>
  *
  * <p>See {@code docs/api-management-stores.md} for running several replicas.

@@ -12,11 +12,11 @@ import dev.sluice.apim.ApiManagement;
 import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.admin.ApimAdminService;
 import dev.sluice.apim.analytics.AnalyticsStore;
-import dev.sluice.apim.analytics.JdbcAnalyticsStore;
+import dev.sluice.apim.analytics.AnalyticsStoreException;
 import dev.sluice.apim.store.KeyStore;
-import dev.sluice.apim.store.SqliteKeyStore;
 import dev.sluice.apim.cli.AnalyticsCommand;
 import dev.sluice.apim.cli.AppsCommand;
+import dev.sluice.apim.cli.StoreLocation;
 import dev.sluice.apim.cli.DevelopersCommand;
 import dev.sluice.apim.cli.KeysCommand;
 import dev.sluice.config.ConfigException;
@@ -115,10 +115,9 @@ public final class SluiceCommand implements Runnable {
                               "admin listener (else $SLUICE_ADMIN_TOKEN). Without a token that API is disabled.")
         @Nullable Path adminTokenFile;
 
-        @Option(names = "--apim-data-dir", paramLabel = "DIR",
-                description = "The key store and analytics the admin API manages. Default: $SLUICE_DATA_DIR, " +
-                              "else the Sluice home's data folder.")
-        @Nullable Path apimDataDir;
+        // The store the admin API manages; by default the api-management extension's dataDir or keyStore.
+        @CommandLine.Mixin
+        StoreLocation apimStore = new StoreLocation();
 
         /** Returns the admin token from the file or the environment, or {@code null} when none is configured. */
         @Nullable String adminToken() throws java.io.IOException {
@@ -136,6 +135,52 @@ public final class SluiceCommand implements Runnable {
         @Option(names = "--safety-rules-only",
                 description = "Safety screening with the rules stage only (no learned stage; faster start).")
         boolean rulesOnly;
+
+        /**
+         * Serves API management's admin API with {@code adminToken} on the admin listener, over the store of
+         * {@code --data-dir} or {@code --key-store} (or {@code $SLUICE_KEY_STORE}), else the one the
+         * {@code api-management} extensions of {@code config} use; opened here, closed with the gateway.
+         */
+        void adminApi(GatewayServer.Options options, String adminToken, GatewayConfig config) {
+            final StoreLocation store = apimStore.isDefault() ? configuredStore(config) : apimStore;
+            final KeyStore keys = store.openKeyStore(java.time.Clock.systemUTC());
+            final AnalyticsStore analytics;
+            try {
+                analytics = store.openAnalytics();
+            } catch (RuntimeException e) {
+                keys.close();
+                throw e;
+            }
+            options.adminService(ApimAdminService.PATH, new ApimAdminService(
+                           keys, analytics, adminToken, java.time.Clock.systemUTC()))
+                   .closeAfter(keys).closeAfter(analytics);
+        }
+
+        /**
+         * The store of the configuration's {@code api-management} extensions (their {@code keyStore}, else their
+         * {@code dataDir}); the default data directory when there are none. Extensions on different stores leave the
+         * choice to the options.
+         */
+        private StoreLocation configuredStore(GatewayConfig config) {
+            final java.util.Map<Object, ApiManagementSettings> stores = new java.util.LinkedHashMap<>();
+            for (var extension : config.trafficExtensions()) {
+                for (var chain : extension.spec().extensionChains()) {
+                    for (var e : chain.extensions()) {
+                        if (ApiManagement.SERVICE.equals(e.service())) {
+                            final ApiManagementSettings s = ApiManagementSettings.of(e.metadata());
+                            stores.putIfAbsent(s.keyStore() != null ? s.keyStore()
+                                                                    : s.dataDir().toAbsolutePath().normalize(), s);
+                        }
+                    }
+                }
+            }
+            if (stores.size() > 1) {
+                throw new IllegalArgumentException(
+                        "the api-management extensions use " + stores.size() + " different stores; choose the " +
+                        "admin API's with --data-dir or --key-store");
+            }
+            return stores.isEmpty() ? apimStore : StoreLocation.of(stores.values().iterator().next());
+        }
 
         ObserveOptions observeOptions() {
             final ObserveOptions o = new ObserveOptions().metricNaming(MetricNaming.parse(metricsNames))
@@ -186,12 +231,7 @@ public final class SluiceCommand implements Runnable {
                         .adminService(Safety.SANITIZE_PREFIX, safety.sanitizeService())
                         .closeAfter(apim).closeAfter(safety);
                 if (adminToken != null) {
-                    final Path dir = apimDataDir != null ? apimDataDir : ApiManagementSettings.defaultDataDir();
-                    final KeyStore keys = SqliteKeyStore.open(dir, java.time.Clock.systemUTC());
-                    final AnalyticsStore analytics = JdbcAnalyticsStore.sqlite(dir);
-                    options.adminService(ApimAdminService.PATH, new ApimAdminService(
-                                   keys, analytics, adminToken, java.time.Clock.systemUTC()))
-                           .closeAfter(keys).closeAfter(analytics);
+                    adminApi(options, adminToken, initial);
                 }
                 gateway = GatewayServer.start(initial, options);
                 running.set(gateway);
@@ -200,6 +240,11 @@ public final class SluiceCommand implements Runnable {
                 safety.close();
                 apim.close();
                 System.err.println("sluice: invalid configuration:\n" + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException | IllegalStateException | AnalyticsStoreException e) {
+                // A bad --key-store, or a store that cannot be opened.
+                apim.close();
+                System.err.println("sluice: " + e.getMessage());
                 return 1;
             }
             final CountDownLatch stopped = new CountDownLatch(1);

@@ -41,6 +41,7 @@ import dev.sluice.apim.limit.InMemoryRateLimiter;
 import dev.sluice.apim.limit.Quota;
 import dev.sluice.apim.store.SqliteKeyStore;
 import dev.sluice.extension.ExtensionRegistry;
+import dev.sluice.observe.ObserveOptions;
 import dev.sluice.proxy.ExchangeRecord;
 import dev.sluice.server.TestGateway;
 
@@ -122,9 +123,8 @@ class ApiManagementAnalyticsTest {
         apim.productsFromConfig(() -> running.get() != null ? running.get().server().snapshot().config() : null);
         gateway = TestGateway.start(dir, TestGateway.TWO_POOLS + TestGateway.SLOW_POOL + APIM,
                                     new ExtensionRegistry().register(ApiManagement.SERVICE, apim.factory()),
-                                    o -> o.closeAfter(apim));
+                                    o -> o.closeAfter(apim).observe(new ObserveOptions().collector(apim.metrics())));
         running.set(gateway);
-        gateway.server().observability().metrics().registry().register(apim.metrics());
     }
 
     @AfterAll

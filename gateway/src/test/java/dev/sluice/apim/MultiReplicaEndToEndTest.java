@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +33,10 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 
+import dev.sluice.apim.analytics.AnalyticsQuery;
+import dev.sluice.apim.analytics.AnalyticsRecord;
+import dev.sluice.apim.analytics.AnalyticsStore;
+import dev.sluice.apim.analytics.JdbcAnalyticsStore;
 import dev.sluice.apim.store.PostgresKeyStore;
 import dev.sluice.extension.ExtensionRegistry;
 import dev.sluice.observe.ObserveOptions;
@@ -45,7 +50,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Two real gateway replicas sharing one Redis (counters) and one PostgreSQL (keys), configured only through the
  * extension's metadata, as an operator would: many concurrent requests split across both are limited exactly, token
  * quotas do not overshoot, and when Redis dies the limiter fails closed with its 503 fault and recovers by itself
- * once Redis is back. Both replicas share a manual clock so that no window boundary falls inside the test.
+ * once Redis is back; every request of both replicas ends as exactly one record in the shared PostgreSQL analytics
+ * table. Both replicas share a manual clock so that no window boundary falls inside the test.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiReplicaEndToEndTest {
@@ -66,6 +72,9 @@ class MultiReplicaEndToEndTest {
     static final List<ApiManagement> modules = new ArrayList<>();
     static final List<TestGateway> replicas = new ArrayList<>();
     static final Map<String, String> keys = new HashMap<>();
+    /** Requests sent to each replica's /v1/ API, each of which must end as one analytics record. */
+    static final AtomicInteger[] sent = { new AtomicInteger(), new AtomicInteger() };
+    static String url;
 
     static String config(String jdbcUrl, String redisUri) {
         return TestGateway.TWO_POOLS + """
@@ -87,6 +96,8 @@ class MultiReplicaEndToEndTest {
                       failOpen: false
                       metadata:
                         keyStore: "%s"
+                        # Where SQLite files would go without the keyStore; nothing must appear there.
+                        dataDir: "%s"
                         rateLimiter: "%s"
                         rateLimiterFailure: closed
                         # Generous: two gateways, their simulators and 200 concurrent requests share two cores.
@@ -110,13 +121,13 @@ class MultiReplicaEndToEndTest {
                   operations: [{path: /v1/completions, methods: [POST]}]
                   quotas:
                   - {limit: %d, interval: 1, timeUnit: hour, counts: totalTokens}
-                """.formatted(jdbcUrl, redisUri, REQUEST_QUOTA, TOKEN_QUOTA);
+                """.formatted(jdbcUrl, dir.resolve("data"), redisUri, REQUEST_QUOTA, TOKEN_QUOTA);
     }
 
     @BeforeAll
     static void start() throws Exception {
         clock = ManualClock.at("2026-03-10T12:00:05Z");
-        final String url = pg.newDatabase();
+        url = pg.newDatabase();
         // Keys made before the replicas start, as `sluice keys create --key-store URL` would.
         try (PostgresKeyStore admin = PostgresKeyStore.open(url, clock)) {
             admin.createDeveloper("ada@example.com", null, null);
@@ -148,6 +159,7 @@ class MultiReplicaEndToEndTest {
     }
 
     static CompletableFuture<AggregatedHttpResponse> send(TestGateway g, String key, int maxTokens) {
+        sent[replicas.indexOf(g)].incrementAndGet();
         return g.http().execute(RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type",
                                                   MediaType.JSON, "x-api-key", key),
                                 "{\"model\":\"google/gemma-3-1b-it\",\"prompt\":\"Say hi\",\"max_tokens\":" +
@@ -171,6 +183,7 @@ class MultiReplicaEndToEndTest {
     @Order(1)
     void bothReplicasServeTheSharedKeys_withTheOpenAiSdk() {
         for (TestGateway g : replicas) {
+            sent[replicas.indexOf(g)].incrementAndGet();
             final OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl(g.baseUrl() + "/v1")
                                                           .apiKey(keys.get("spare")).maxRetries(0)
                                                           .timeout(Duration.ofSeconds(20)).build();
@@ -275,6 +288,32 @@ class MultiReplicaEndToEndTest {
                    .until(() -> send(g, key, 5).join().status().code() == 200);
         }
         assertThat(scrape(replicas.get(0))).contains("sluice_apim_limiter_backend_up{backend=\"redis\"} 1.0");
+    }
+
+    @Test
+    @Order(5)
+    void analyticsOfBothReplicasGoToThePostgresKeyStore_eachRecordOnce() throws Exception {
+        // Graceful shutdown: listeners drain, then each module flushes its analytics writer.
+        replicas.forEach(TestGateway::close);
+        replicas.clear();
+        modules.forEach(ApiManagement::close);
+        modules.clear();
+        final int total = sent[0].get() + sent[1].get();
+        System.out.printf("two replicas, shared analytics: %d + %d requests sent%n", sent[0].get(), sent[1].get());
+        try (AnalyticsStore shared = JdbcAnalyticsStore.postgres(url)) {
+            final List<AnalyticsQuery.Row> byProduct = shared.summarize(new AnalyticsQuery(
+                    null, null, null, null, null, null, List.of(AnalyticsQuery.Dimension.PRODUCT)));
+            assertThat(byProduct.stream().mapToLong(AnalyticsQuery.Row::requests).sum()).isEqualTo(total);
+            // Every request sent is one record: each replica's alone would be about half.
+            assertThat(shared.records(AnalyticsQuery.all(), 10_000)).hasSize(total)
+                    .extracting(AnalyticsRecord::requestId).doesNotHaveDuplicates();
+            assertThat(byProduct).extracting(r -> r.group().get(0)).contains("metered", "tokens");
+        }
+        // No replica fell back to a SQLite analytics file of its own in the dataDir.
+        try (var files = Files.walk(dir)) {
+            assertThat(files.filter(f -> f.getFileName().toString().equals(JdbcAnalyticsStore.FILE_NAME)))
+                    .isEmpty();
+        }
     }
 
     static String scrape(TestGateway g) {

@@ -11,11 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -75,7 +72,6 @@ public final class ApimAdminService implements HttpService {
     public static final String PATH = "/admin/apim";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})([smhd])");
 
     private final KeyStore keys;
     private final @Nullable AnalyticsStore analytics;
@@ -406,17 +402,11 @@ public final class ApimAdminService implements HttpService {
         if (v == null) {
             return null;
         }
-        final Matcher m = DURATION.matcher(v.strip().toLowerCase(Locale.ROOT));
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new BadRequest(field + ": " + v + " (expected: a duration > 0 such as 3600s, 90m, 12h or 30d)");
+        try {
+            return TimeBounds.duration(field, v);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
-        final long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
     }
 
     private static NoSuchElementException missing(String what, String id) {

@@ -17,7 +17,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
  * <ul>
  *   <li>{@code sluice_apim_requests_total{product, model, outcome}}: every request the extension saw, by outcome
  *       ({@code ok}, {@code refused} for key and product faults, {@code rate_limited} for quota and spike arrest
- *       faults, {@code error} for other error statuses);</li>
+ *       faults, {@code error} for other error statuses, including the 503 of a rate limiter whose store is
+ *       unavailable);</li>
  *   <li>{@code sluice_apim_tokens_total{product, model, direction}}: tokens charged, {@code direction} being
  *       {@code input}, {@code output} or {@code cached};</li>
  *   <li>{@code sluice_apim_analytics_dropped_total}: analytics records dropped (see {@link AnalyticsWriter}).</li>
@@ -93,7 +94,8 @@ public final class AnalyticsMetrics implements MultiCollector {
         if (!r.isError()) {
             return "ok";
         }
-        if (code != null && code.startsWith("policies.")) {
+        // Quota, token quota and spike arrest violations are 429s; the limiter's QuotaStoreUnavailable (503) is not.
+        if (code != null && code.startsWith("policies.") && r.status() == 429) {
             return "rate_limited";
         }
         if (code != null && (code.startsWith("oauth.") || code.startsWith("keymanagement.") ||

@@ -22,6 +22,8 @@ import java.util.Properties;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.sluice.apim.store.PostgresKeyStore;
+
 /**
  * An {@link AnalyticsStore} on JDBC, in standard SQL that SQLite and PostgreSQL both run: one table,
  * {@code apim_analytics}, created if absent, with an index on time. Aggregates are computed by the database; the
@@ -71,21 +73,24 @@ public final class JdbcAnalyticsStore implements AnalyticsStore {
     }
 
     /**
-     * Opens the store at a JDBC URL (for example {@code jdbc:postgresql://127.0.0.1:5432/sluice}) with optional
-     * credentials; the driver must be on the class path.
+     * Opens (creating its table if needed) the store in the PostgreSQL database at {@code jdbcUrl}
+     * ({@code jdbc:postgresql://host:port/database?user=…}), with the connection defaults of the PostgreSQL key store;
+     * several replicas may write to it at once.
      */
-    public static JdbcAnalyticsStore jdbc(String url, @Nullable String user, @Nullable String password) {
+    public static JdbcAnalyticsStore postgres(String jdbcUrl) {
+        requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("analytics store URL: " + PostgresKeyStore.redact(jdbcUrl) +
+                                               " (expected: jdbc:postgresql://host:port/database?user=…)");
+        }
+        return open(jdbcUrl, PostgresKeyStore.connectionDefaults(), PostgresKeyStore.redact(jdbcUrl));
+    }
+
+    /** Opens the store at any JDBC URL whose driver is on the class path (tests use it for SQLite URL options). */
+    static JdbcAnalyticsStore jdbc(String url) {
         requireNonNull(url, "url");
-        final Properties p = new Properties();
-        if (user != null) {
-            p.setProperty("user", user);
-        }
-        if (password != null) {
-            p.setProperty("password", password);
-        }
-        // The URL may carry a password: describe the store by its scheme and host only.
-        final int q = url.indexOf('?');
-        return open(url, p, q < 0 ? url : url.substring(0, q));
+        // The URL may carry a password: describe the store without its parameters.
+        return open(url, new Properties(), PostgresKeyStore.redact(url));
     }
 
     private static JdbcAnalyticsStore open(String url, Properties properties, String description) {
@@ -306,7 +311,9 @@ public final class JdbcAnalyticsStore implements AnalyticsStore {
             return work.run(c);
         } catch (SQLException e) {
             final boolean transientFailure = isTransient(e);
-            if (e instanceof SQLRecoverableException || String.valueOf(e.getSQLState()).startsWith("08")) {
+            // A connection exception (08), or a server shutting down (57P): reconnect on the next call.
+            final String state = String.valueOf(e.getSQLState());
+            if (e instanceof SQLRecoverableException || state.startsWith("08") || state.startsWith("57P")) {
                 closeQuietly();
             }
             throw new AnalyticsStoreException("analytics store " + description + ": " + e.getMessage(), e,

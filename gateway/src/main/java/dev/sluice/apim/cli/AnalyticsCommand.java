@@ -1,7 +1,6 @@
 package dev.sluice.apim.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,25 +10,25 @@ import java.util.concurrent.Callable;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.analytics.AnalyticsQuery;
 import dev.sluice.apim.analytics.AnalyticsQuery.Dimension;
 import dev.sluice.apim.analytics.AnalyticsRecord;
 import dev.sluice.apim.analytics.AnalyticsStore;
 import dev.sluice.apim.analytics.AnalyticsStoreException;
-import dev.sluice.apim.analytics.JdbcAnalyticsStore;
 import dev.sluice.apim.analytics.TimeBounds;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice analytics}: API management analytics summarized by app, product, model, developer and time, from the
- * store the gateway writes ({@code analytics.db} in the data directory, or a JDBC URL).
+ * store the gateway writes ({@code analytics.db} in the data directory, or the PostgreSQL database of
+ * {@code --key-store}).
  */
 @Command(name = "analytics", mixinStandardHelpOptions = true,
          description = "Summarizes API management analytics (requests, errors, tokens, latency).")
@@ -37,15 +36,8 @@ public final class AnalyticsCommand implements Callable<Integer> {
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Where analytics.db lives (as the api-management extension's dataDir). " +
-                          "Default: $SLUICE_DATA_DIR, else the Sluice home's data folder.")
-    @Nullable Path dataDir;
-
-    @Option(names = "--jdbc-url", paramLabel = "URL",
-            description = "Read a JDBC store instead (e.g. jdbc:postgresql://127.0.0.1:5432/sluice); user and " +
-                          "password from $SLUICE_ANALYTICS_USER and $SLUICE_ANALYTICS_PASSWORD.")
-    @Nullable String jdbcUrl;
+    @Mixin
+    StoreLocation location = new StoreLocation();
 
     @Option(names = "--app", paramLabel = "APP_ID", description = "Only this app.")
     @Nullable String app;
@@ -93,7 +85,7 @@ public final class AnalyticsCommand implements Callable<Integer> {
             if (records < 0) {
                 throw new IllegalArgumentException("--records: " + records + " (expected: 1 or more)");
             }
-            try (AnalyticsStore store = open()) {
+            try (AnalyticsStore store = location.openAnalytics()) {
                 if (records > 0) {
                     printRecords(out, store.records(query, records));
                 } else {
@@ -107,14 +99,6 @@ public final class AnalyticsCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
-    }
-
-    private AnalyticsStore open() {
-        if (jdbcUrl != null) {
-            return JdbcAnalyticsStore.jdbc(jdbcUrl, System.getenv("SLUICE_ANALYTICS_USER"),
-                                           System.getenv("SLUICE_ANALYTICS_PASSWORD"));
-        }
-        return JdbcAnalyticsStore.sqlite(dataDir != null ? dataDir : ApiManagementSettings.defaultDataDir());
     }
 
     /** The JSON form of a summary row: the group's dimensions by name, then the figures. */

@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.sluice.apim.ApiKey;
 import dev.sluice.apim.CreatedKey;
+import dev.sluice.apim.analytics.TimeBounds;
 import dev.sluice.apim.store.KeyStore;
 
 import picocli.CommandLine.Command;
@@ -80,7 +81,7 @@ public final class KeysCommand implements Runnable {
         @Override
         void run(KeyStore store) {
             final Instant expiresAt = expiresIn != null
-                                      ? Instant.now().plus(StoreOptions.duration("--expires-in", expiresIn)) : null;
+                                      ? Instant.now().plus(TimeBounds.duration("--expires-in", expiresIn)) : null;
             printCreated(this, store.createKey(app, expiresAt));
         }
     }
@@ -134,9 +135,9 @@ public final class KeysCommand implements Runnable {
         @Override
         void run(KeyStore store) {
             final Instant now = Instant.now();
-            final Instant newExpiry = expiresIn != null ? now.plus(StoreOptions.duration("--expires-in", expiresIn))
+            final Instant newExpiry = expiresIn != null ? now.plus(TimeBounds.duration("--expires-in", expiresIn))
                                                         : null;
-            final Instant oldExpiry = grace != null ? now.plus(StoreOptions.duration("--grace", grace)) : null;
+            final Instant oldExpiry = grace != null ? now.plus(TimeBounds.duration("--grace", grace)) : null;
             printCreated(this, store.rotateKey(key, newExpiry, oldExpiry));
         }
     }

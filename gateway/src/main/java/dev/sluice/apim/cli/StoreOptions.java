@@ -1,22 +1,14 @@
 package dev.sluice.apim.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.sluice.apim.ApiManagementSettings;
 import dev.sluice.apim.store.KeyStore;
-import dev.sluice.apim.store.PostgresKeyStore;
-import dev.sluice.apim.store.SqliteKeyStore;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,53 +21,20 @@ import picocli.CommandLine.Spec;
 final class StoreOptions {
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})([smhd])");
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "Where the key store lives (as the api-management extension's dataDir). " +
-                          "Default: $SLUICE_DATA_DIR, else the Sluice home's data folder.")
-    @Nullable Path dataDir;
-
-    @Option(names = "--key-store", paramLabel = "JDBC_URL",
-            description = "A PostgreSQL key store shared by several replicas (as the api-management extension's " +
-                          "keyStore), e.g. jdbc:postgresql://db:5432/sluice?user=sluice. Default: " +
-                          "$SLUICE_KEY_STORE, else the SQLite store in the data directory.")
-    @Nullable String keyStore;
+    @CommandLine.Mixin
+    StoreLocation location = new StoreLocation();
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
     KeyStore open() {
-        final String url = keyStore != null ? keyStore : System.getenv("SLUICE_KEY_STORE");
-        if (url != null && !url.isBlank()) {
-            if (dataDir != null) {
-                throw new IllegalArgumentException("--data-dir and --key-store: choose one store");
-            }
-            return PostgresKeyStore.open(url.strip(), Clock.systemUTC());
-        }
-        return SqliteKeyStore.open(dataDir != null ? dataDir : ApiManagementSettings.defaultDataDir(),
-                                   Clock.systemUTC());
+        return location.openKeyStore(Clock.systemUTC());
     }
 
     void printJson(PrintWriter out, Object value) {
         out.println(JSON.writeValueAsString(value));
         out.flush();
-    }
-
-    /** Parses {@code 30d}, {@code 12h}, {@code 90m} or {@code 3600s}. */
-    static Duration duration(String option, String value) {
-        final Matcher m = DURATION.matcher(value.strip().toLowerCase(Locale.ROOT));
-        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-            throw new IllegalArgumentException(option + ": " + value +
-                                               " (expected: a duration > 0 such as 3600s, 90m, 12h or 30d)");
-        }
-        final long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
     }
 
     static List<String> products(@Nullable String csv) {

@@ -95,12 +95,21 @@ public final class PostgresKeyStore extends JdbcKeyStore {
     private PostgresKeyStore(String url, Clock clock) {
         super(clock, redact(url));
         this.url = url;
-        properties = new Properties();
-        // Defaults the URL may override: fail fast on a dead server rather than hang the store thread.
-        properties.setProperty("connectTimeout", "5");
-        properties.setProperty("socketTimeout", "30");
-        properties.setProperty("tcpKeepAlive", "true");
-        properties.setProperty("ApplicationName", "sluice");
+        properties = connectionDefaults();
+    }
+
+    /**
+     * Returns the connection properties Sluice's PostgreSQL stores (keys and analytics) use unless the URL sets
+     * them: 5 s connect and 30 s socket timeouts and TCP keepalive, so a dead server fails a call rather than hanging
+     * the store's thread.
+     */
+    public static Properties connectionDefaults() {
+        final Properties p = new Properties();
+        p.setProperty("connectTimeout", "5");
+        p.setProperty("socketTimeout", "30");
+        p.setProperty("tcpKeepAlive", "true");
+        p.setProperty("ApplicationName", "sluice");
+        return p;
     }
 
     /** Opens the store at {@code jdbcUrl} ({@code jdbc:postgresql://…}), creating and migrating its schema. */
@@ -122,7 +131,7 @@ public final class PostgresKeyStore extends JdbcKeyStore {
     }
 
     /** Returns the URL without its parameters (which may hold a password), for messages. */
-    static String redact(String jdbcUrl) {
+    public static String redact(String jdbcUrl) {
         final int q = jdbcUrl.indexOf('?');
         final String base = q < 0 ? jdbcUrl : jdbcUrl.substring(0, q);
         // jdbc:postgresql://user:password@host/db is not a pgjdbc form, but cut any user info all the same.

@@ -76,7 +76,7 @@ class ApimAdminServiceTest {
     }
 
     @Test
-    void refusesWithoutOrWithAWrongToken_andIsHiddenWhenDisabled() {
+    void refusesWithoutOrWithAWrongToken_andAnswers404WhenOff() {
         final AggregatedHttpResponse none = call(HttpMethod.GET, "/admin/apim/developers", "");
         assertThat(none.status().code()).isEqualTo(401);
         assertThat(none.headers().get("www-authenticate")).startsWith("Bearer");

@@ -63,6 +63,11 @@ class AnalyticsMetricsTest {
         m.record(rec("p", "m", 503, "destination_unavailable"));
         assertThat(AnalyticsMetrics.outcome(rec("p", "m", 401, "steps.raisefault.RaiseFault")))
                 .isEqualTo("refused");
+        // The shared limiter's store was down: a failure, not a rate limit the client hit.
+        assertThat(AnalyticsMetrics.outcome(rec("p", "m", 503, "policies.ratelimit.QuotaStoreUnavailable")))
+                .isEqualTo("error");
+        assertThat(AnalyticsMetrics.outcome(rec("p", "m", 429, "policies.llmtokenquota.LLMTokenQuotaViolation")))
+                .isEqualTo("rate_limited");
         final CounterSnapshot requests = counter(registry, "sluice_apim_requests");
         assertThat(requests.getDataPoints()).extracting(d -> d.getLabels().get("product") + "/" +
                                                              d.getLabels().get("outcome"))

@@ -46,6 +46,6 @@ class JdbcAnalyticsStoreTest extends AnalyticsStoreContractTest {
     }
 
     static JdbcAnalyticsStore withoutBusyTimeout(Path dir) {
-        return JdbcAnalyticsStore.jdbc("jdbc:sqlite:" + dir.resolve("analytics.db") + "?busy_timeout=0", null, null);
+        return JdbcAnalyticsStore.jdbc("jdbc:sqlite:" + dir.resolve("analytics.db") + "?busy_timeout=0");
     }
 }
