@@ -69,6 +69,7 @@ import dev.sluice.config.Resources.SdpSettingsSpec;
 import dev.sluice.config.Resources.SimulatedServerSpec;
 import dev.sluice.config.Resources.TrafficExtensionSpec;
 import dev.sluice.config.YamlDocument.Obj;
+import dev.sluice.safety.InfoTypes;
 
 /**
  * Binds YAML documents into {@link Resource}s of every kind, then checks what spans resources: unique names,
@@ -977,11 +978,8 @@ final class ResourceBinder {
                                                     "UNLIKELY", "POSSIBLE", "LIKELY", "VERY_LIKELY");
     static final List<String> DEIDENTIFY_TRANSFORMS = List.of("MASK", "REPLACE_WITH_INFO_TYPE");
     static final List<String> GUARD_TYPES = List.of("ModelArmor", "ChatModel");
-    /** The info types the detectors report (kept in step with {@code dev.sluice.safety.InfoTypes.ALL}). */
-    static final List<String> INFO_TYPES = List.of(
-            "CREDIT_CARD_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER",
-            "IBAN_CODE", "FINANCIAL_ACCOUNT_NUMBER", "GCP_CREDENTIALS", "GCP_API_KEY", "AWS_CREDENTIALS",
-            "AUTH_TOKEN", "ENCRYPTION_KEY", "PASSWORD");
+    /** The info types the detectors report, in the order error messages list them. */
+    static final List<String> INFO_TYPES = InfoTypes.ALL.stream().sorted().toList();
     private static final Pattern ANY_URL = Pattern.compile("https?://[^\\s]+");
     private static final Pattern TEMPLATE_ID = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9]{0,62}");
 

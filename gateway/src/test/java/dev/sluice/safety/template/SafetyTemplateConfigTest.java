@@ -198,7 +198,7 @@ class SafetyTemplateConfigTest {
                 "projects/p/locations/l/inspectTemplates/x (expected: an in-line inspect template " +
                 "{infoTypes, minLikelihood}; Sluice has no Sensitive Data Protection templates to refer to by name)",
                 ":17: SafetyTemplate/bad2: spec.filterConfig.sdpSettings.advancedConfig.inspectTemplate." +
-                "infoTypes[1]: SSN (expected: one of CREDIT_CARD_NUMBER,",
+                "infoTypes[1]: SSN (expected: one of AUTH_TOKEN, AWS_CREDENTIALS, CREDIT_CARD_NUMBER,",
                 ":18: SafetyTemplate/bad2: spec.filterConfig.sdpSettings.advancedConfig.deidentifyTemplate." +
                 "transform: REDACT (expected: one of MASK, REPLACE_WITH_INFO_TYPE)",
                 "deidentifyTemplate.maskingCharacter: \"##\" (expected: one character",
