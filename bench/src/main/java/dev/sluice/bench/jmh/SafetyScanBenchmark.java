@@ -24,8 +24,9 @@ import dev.sluice.safety.learned.HashedFeatures;
 
 /**
  * Measures one safety scan of a 2 KB prompt on one thread, every filter family asked for: {@code rulesOnly} (the
- * rules stage: validators, patterns, lexicons, URL heuristics), {@code full} (rules plus the learned stage: MiniLM
- * window embeddings and the heads), {@code fast} (rules plus the words-only heads of {@code loadFast()}) and
+ * rules stage: validators, patterns, lexicons, URL heuristics), {@code full} (rules plus the learned stage behind the cascade:
+ * this benign prompt is decided by the words-only heads), {@code fullEveryText} (the MiniLM window embeddings and the
+ * full heads computed regardless, the cost for a text in the uncertain band), {@code fast} (rules plus the words-only heads of {@code loadFast()}) and
  * {@code hashedWords} (the lexical half of the heads' input alone). The goals
  * are p99 at most 0.2 ms for the rules and 5 ms with the learned stage. Run with
  * {@code java -cp ... org.openjdk.jmh.Main SafetyScanBenchmark -f 1 -wi 2 -i 3}.
@@ -47,6 +48,7 @@ public class SafetyScanBenchmark {
     private DefaultSafetyScanner rules;
     private DefaultSafetyScanner full;
     private DefaultSafetyScanner fast;
+    private DefaultSafetyScanner fullEveryText;
 
     static String buildPrompt() {
         String base = "You are helping our support team. Summarise the customer's message below in three bullet "
@@ -75,6 +77,7 @@ public class SafetyScanBenchmark {
         rules = DefaultSafetyScanner.rulesOnly();
         full = DefaultSafetyScanner.load();
         fast = DefaultSafetyScanner.loadFast();
+        fullEveryText = DefaultSafetyScanner.loadWithoutCascade();
     }
 
     @Benchmark
@@ -85,6 +88,12 @@ public class SafetyScanBenchmark {
     @Benchmark
     public Detection full() {
         return full.scan(PROMPT_2KB, Direction.PROMPT, ALL);
+    }
+
+    /** The learned stage without the cascade: what {@code full} costs for a text in the words heads' uncertain band. */
+    @Benchmark
+    public Detection fullEveryText() {
+        return fullEveryText.scan(PROMPT_2KB, Direction.PROMPT, ALL);
     }
 
     @Benchmark

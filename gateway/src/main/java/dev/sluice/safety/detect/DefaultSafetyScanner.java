@@ -1,6 +1,7 @@
 package dev.sluice.safety.detect;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,6 @@ import dev.sluice.safety.SafetyScanner;
 import dev.sluice.safety.SensitiveFinding;
 import dev.sluice.safety.UriFinding;
 import dev.sluice.safety.learned.LearnedStage;
-import dev.sluice.safety.learned.RowFeatures;
 
 /**
  * The in-process scanner: the rules stage (validators, patterns, lexicons, URL heuristics and blocklist) and, when
@@ -44,7 +44,7 @@ public final class DefaultSafetyScanner implements SafetyScanner {
 
     /** Loads the learned stage once per JVM, on first use. */
     private static final class Shared {
-        static final LearnedStage LEARNED = loadLearned(dev.sluice.safety.learned.SafetyHeads.RESOURCE);
+        static final LearnedStage LEARNED = loadLearned("cascade");
         static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
     }
 
@@ -56,7 +56,7 @@ public final class DefaultSafetyScanner implements SafetyScanner {
 
     private static LearnedStage loadLearned(String resource) {
         long t0 = System.nanoTime();
-        LearnedStage stage = LearnedStage.load(resource);
+        LearnedStage stage = resource.equals("cascade") ? LearnedStage.loadCascade() : LearnedStage.load(resource);
         log.info("safety learned stage {} loaded in {} ms", resource, (System.nanoTime() - t0) / 1_000_000);
         return stage;
     }
@@ -80,6 +80,19 @@ public final class DefaultSafetyScanner implements SafetyScanner {
      */
     public static DefaultSafetyScanner loadFast() {
         return SharedFast.DEFAULT;
+    }
+
+    /**
+     * Both stages without the cascade: the embedding is computed for every text, as {@link #load()} did before the
+     * cascade (for comparisons and benchmarks; each call loads its own copy of the model, a second or two).
+     */
+    public static DefaultSafetyScanner loadWithoutCascade() {
+        return new DefaultSafetyScanner(UrlBlocklist.bundled(), loadLearned(dev.sluice.safety.learned.SafetyHeads.RESOURCE));
+    }
+
+    /** The learned stage, or {@code null} for a rules-only scanner. */
+    @Nullable LearnedStage learnedStage() {
+        return learned;
     }
 
     /** The rules stage only (no model is loaded), with the bundled URL blocklist. */
@@ -108,21 +121,30 @@ public final class DefaultSafetyScanner implements SafetyScanner {
         boolean rai = filters.contains(FilterKind.RAI);
         boolean csam = filters.contains(FilterKind.CSAM);
         TextView view = new TextView(text);
-        RowFeatures features = learned != null && (pi || rai) && !text.isBlank() ? learned.features(text) : null;
+        Map<String, Confidence> levels = Map.of();
+        if (learned != null && (pi || rai) && !text.isBlank()) {
+            List<String> heads = new ArrayList<>(5);
+            if (pi) {
+                heads.add(LearnedStage.PI_HEAD);
+            }
+            if (rai) {
+                for (RaiCategory c : RaiCategory.values()) {
+                    heads.add(LearnedStage.raiHead(direction, c));
+                }
+            }
+            levels = learned.levels(text, heads);
+        }
 
         Confidence piConfidence = null;
         if (pi) {
-            piConfidence = injection.confidence(view);
-            if (features != null) {
-                piConfidence = max(piConfidence, learned.level(LearnedStage.PI_HEAD, features));
-            }
+            piConfidence = max(injection.confidence(view), levels.get(LearnedStage.PI_HEAD));
         }
         Map<RaiCategory, Confidence> raiFound = new EnumMap<>(RaiCategory.class);
         if (rai) {
             raiFound.putAll(content.rai(view));
-            if (features != null) {
+            if (!levels.isEmpty()) {
                 for (RaiCategory c : RaiCategory.values()) {
-                    Confidence l = max(raiFound.get(c), learned.level(LearnedStage.raiHead(direction, c), features));
+                    Confidence l = max(raiFound.get(c), levels.get(LearnedStage.raiHead(direction, c)));
                     if (l != null) {
                         raiFound.put(c, l);
                     }

@@ -20,7 +20,7 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
     private static final Set<String> ATTACKS = Set.of("JAILBREAK", "PROMPT_INJECTION");
 
     static final java.util.List<HeadSpec> ALL = java.util.List.of(
-            new HeadSpec("pi_and_jailbreak", ATTACKS, false, 0.02),
+            new HeadSpec("pi_and_jailbreak", ATTACKS, false, 0.025),
             new HeadSpec("prompt.HATE_SPEECH", Set.of("HATE_SPEECH"), false, -1),
             new HeadSpec("prompt.HARASSMENT", Set.of("HARASSMENT"), false, -1),
             new HeadSpec("prompt.DANGEROUS", Set.of("DANGEROUS"), false, -1),

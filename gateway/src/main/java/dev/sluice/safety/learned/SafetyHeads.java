@@ -72,8 +72,10 @@ public record SafetyHeads(int maxTokens, int maxWindows, Map<String, LinearHead>
                 hashed[hs.get(i).asInt()] = (float) hs.get(i + 1).asDouble();
             }
             JsonNode t = h.get("thresholds");
+            double low = t.get("LOW").asDouble();
+            JsonNode gate = t.get("GATE"); // absent in files written before the cascade: LOW is the gate
             out.put(e.getKey(), new LinearHead(e.getKey(), weights, hashed, (float) h.get("b").asDouble(),
-                    t.get("LOW").asDouble(), t.get("MEDIUM").asDouble(), t.get("HIGH").asDouble()));
+                    low, t.get("MEDIUM").asDouble(), t.get("HIGH").asDouble(), gate == null ? low : gate.asDouble()));
         }
         JsonNode header = root.get("header");
         return new SafetyHeads(embedding.get("maxTokens").asInt(), embedding.get("maxWindows").asInt(), out,
@@ -92,7 +94,8 @@ public record SafetyHeads(int maxTokens, int maxWindows, Map<String, LinearHead>
             sb.append(first ? "\n" : ",\n");
             first = false;
             sb.append('"').append(name).append("\":{\"thresholds\":{\"LOW\":").append(num(h.low())).append(",\"MEDIUM\":")
-                    .append(num(h.medium())).append(",\"HIGH\":").append(num(h.high())).append("},\"b\":")
+                    .append(num(h.medium())).append(",\"HIGH\":").append(num(h.high())).append(",\"GATE\":").append(num(h.gate()))
+                    .append("},\"b\":")
                     .append(num(h.bias())).append(",\"w\":[");
             for (int i = 0; i < h.weights().length; i++) {
                 if (i > 0) {

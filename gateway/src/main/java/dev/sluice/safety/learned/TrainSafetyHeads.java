@@ -138,7 +138,8 @@ public final class TrainSafetyHeads {
                 .append(",\"training\":{\"loss\":\"logistic, max over windows, class-balanced\",\"optimizer\":\"full-batch Adam\"")
                 .append(",\"iterations\":").append(ITERATIONS).append(",\"learningRate\":").append(LEARNING_RATE)
                 .append(",\"l2\":").append(L2).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
-                        + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95\"}");
+                        + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95,"
+                        + " GATE = highest <= LOW with recall >= 0.99\"}");
 
         Map<LabelledText, List<float[]>> windows;
         if (wordsOnly) {
@@ -269,7 +270,8 @@ public final class TrainSafetyHeads {
         float bias = (float) Double.parseDouble(SafetyHeads.num(w[dim - 1]));
         LinearHead uncalibrated = new LinearHead(spec.name(), weights, hashed, bias, 0.5, 0.5, 0.5);
         double[] t = Evaluation.calibrate(spec, uncalibrated, rows, emb);
-        return new LinearHead(spec.name(), weights, hashed, bias, round(t[0]), round(t[1]), round(t[2]));
+        return new LinearHead(spec.name(), weights, hashed, bias, round(t[0]), round(t[1]), round(t[2]),
+                Math.min(round(t[0]), round(t[3])));
     }
 
     private static double round(double t) {

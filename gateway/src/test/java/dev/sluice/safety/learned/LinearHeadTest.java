@@ -43,6 +43,34 @@ class LinearHeadTest {
     void thresholdsOutOfOrderAreRejected() {
         assertThatThrownBy(() -> head(0.7, 0.6, 0.9)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low <= medium <= high");
+        float[] w = new float[MiniLmEmbedder.DIMENSIONS];
+        assertThatThrownBy(() -> new LinearHead("t", w, new float[HashedFeatures.BUCKETS], 0f, 0.3, 0.6, 0.9, 0.4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate <= low");
+    }
+
+    @Test
+    void theCascadeDecidesOnlyBelowTheGateOrAtHigh() {
+        float[] w = new float[MiniLmEmbedder.DIMENSIONS];
+        LinearHead h = new LinearHead("t", w, new float[HashedFeatures.BUCKETS], 0f, 0.3, 0.6, 0.9, 0.1);
+        assertThat(h.decides(0.09)).isTrue();
+        assertThat(h.decides(0.1)).isFalse();
+        assertThat(h.decides(0.5)).isFalse();
+        assertThat(h.decides(0.89)).isFalse();
+        assertThat(h.decides(0.9)).isTrue();
+        // without a calibrated gate, LOW is the gate
+        assertThat(head(0.3, 0.6, 0.9).gate()).isEqualTo(0.3);
+    }
+
+    @Test
+    void theGateIsStoredAndAFileWithoutOneFallsBackToLow() {
+        SafetyHeads heads = SafetyHeads.loadResource(LearnedStage.WORDS_RESOURCE);
+        String json = heads.toJson();
+        assertThat(json).contains("\"GATE\":");
+        assertThat(SafetyHeads.parse(json).head(LearnedStage.PI_HEAD).gate())
+                .isEqualTo(heads.head(LearnedStage.PI_HEAD).gate());
+        SafetyHeads old = SafetyHeads.parse(json.replaceAll(",\"GATE\":[-0-9.e]+", ""));
+        LinearHead pi = old.head(LearnedStage.PI_HEAD);
+        assertThat(pi.gate()).isEqualTo(pi.low());
     }
 
     @Test
@@ -51,6 +79,7 @@ class LinearHeadTest {
         for (LinearHead h : heads.heads().values()) {
             assertThat(h.low()).as(h.name()).isGreaterThan(0).isLessThanOrEqualTo(h.medium());
             assertThat(h.high()).as(h.name()).isLessThan(1).isGreaterThanOrEqualTo(h.medium());
+            assertThat(h.gate()).as(h.name()).isGreaterThan(0).isLessThanOrEqualTo(h.low());
         }
     }
 
@@ -64,7 +93,26 @@ class LinearHeadTest {
             norm += v * v;
         }
         assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
-        assertThat(a.index()).hasSize(5); // three words, two bigrams
+        // three words and two bigrams in the word block; in the n-gram block the 3- to 5-grams of ^ignore$,
+        // ^previous$ and ^instructions$: (6+5+4) + (8+7+6) + (12+11+10)
+        assertThat(java.util.Arrays.stream(a.index()).filter(i -> i < HashedFeatures.BLOCK).count()).isEqualTo(5);
+        assertThat(java.util.Arrays.stream(a.index()).filter(i -> i >= HashedFeatures.BLOCK).count())
+                .isLessThanOrEqualTo(69).isGreaterThan(60); // a few hash collisions are allowed
         assertThat(HashedFeatures.of("").index()).isEmpty();
+    }
+
+    @Test
+    void characterNGramsMatchObfuscatedSpellings() {
+        // the word block does not share "ignore" with "ign0re", the n-gram block shares ^ig, ign and re$
+        HashedFeatures plain = HashedFeatures.of("ignore");
+        HashedFeatures obfuscated = HashedFeatures.of("ign0re");
+        java.util.Set<Integer> shared = new java.util.HashSet<>();
+        for (int i : plain.index()) {
+            shared.add(i);
+        }
+        long common = java.util.Arrays.stream(obfuscated.index()).filter(shared::contains).count();
+        assertThat(common).isGreaterThanOrEqualTo(3);
+        assertThat(java.util.Arrays.stream(obfuscated.index()).filter(shared::contains)
+                .allMatch(i -> i >= HashedFeatures.BLOCK)).isTrue();
     }
 }
