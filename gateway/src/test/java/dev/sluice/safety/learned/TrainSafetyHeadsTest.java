@@ -22,9 +22,18 @@ class TrainSafetyHeadsTest {
     static final int SUBSET_PERCENT = 6;
     static final String SUBSET_ARTEFACT = "/dev/sluice/safety/learned/heads-subset6.json";
 
+    /**
+     * The training data: {@code SLUICE_SAFETY_TRAIN}, else {@code ../shared/safety-train} beside the project (tests run
+     * in the gateway module's folder), else the development machines' {@code /work/shared/safety-train} (a clean
+     * clone for CI may sit elsewhere).
+     */
     static Path dataDir() {
         String configured = System.getProperty("SLUICE_SAFETY_TRAIN", System.getenv("SLUICE_SAFETY_TRAIN"));
-        return Path.of(configured != null ? configured : "/work/shared/safety-train");
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path besideProject = Path.of("../../shared/safety-train").toAbsolutePath().normalize();
+        return Files.isDirectory(besideProject) ? besideProject : Path.of("/work/shared/safety-train");
     }
 
     @Test
