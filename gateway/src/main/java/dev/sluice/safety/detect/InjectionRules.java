@@ -10,7 +10,8 @@ import dev.sluice.safety.Confidence;
 /**
  * Lexical signs of prompt injection and jailbreak: instruction-override phrases, persona switches to an unrestricted
  * model ("you are now DAN", developer mode), system-prompt extraction, instructions to decode and obey an encoded
- * payload, markdown-image exfiltration and hidden HTML comments addressed to the assistant. Each rule carries the
+ * payload, markdown-image exfiltration, hidden HTML comments addressed to the assistant and GCG-style adversarial
+ * suffixes. Each rule carries the
  * confidence it alone justifies; ordinary uses of the same words ("ignore my previous email") are not matched.
  * Stateless and thread-safe.
  */
@@ -76,6 +77,47 @@ public final class InjectionRules {
                     "(?i)\\b(?:never|do not|don't|must not)\\s+(?:refuse|decline|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))\\b"
                             + ".{0,80}\\b(?:never|do not|don't)\\s+(?:refuse|decline|apologi[sz]e|mention|say)"), Confidence.MEDIUM, "refuse", "decline", "apologize", "apologise", "warnings", "disclaimers"));
 
+    /**
+     * A GCG-style adversarial suffix: optimisation-generated token soup appended to a one-line request ("… electrons
+     * [ [", "… ]=setAttribute^{+sizeof … [", "! ! ! … [ [ [before ["). Its shape, not its words, is the sign, so it is
+     * checked by {@link #adversarialSuffix(String)} rather than by the pattern alone (which only finds the "[").
+     */
+    static final Rule ADVERSARIAL_SUFFIX = new Rule("adversarial-suffix", Pattern.compile("\\["), Confidence.MEDIUM, "~[");
+
+    /** How many trailing whitespace-separated tokens the adversarial-suffix check looks at. */
+    static final int SUFFIX_TOKENS = 30;
+
+    /**
+     * Whether {@code text} is a single line whose last {@link #SUFFIX_TOKENS} tokens open at least two more square
+     * brackets than they close and hold at least three odd tokens (bare punctuation runs, or letters mixed with
+     * brackets, braces, carets, equals signs, underscores or backslashes). Code, lists, citations ({@code [1]}) and
+     * markdown links balance their brackets, and documents have several lines.
+     */
+    static boolean adversarialSuffix(String text) {
+        String t = text.strip();
+        if (t.indexOf('\n') >= 0) {
+            return false;
+        }
+        String[] tokens = t.split("\\s+");
+        int unclosed = 0;
+        int odd = 0;
+        for (int i = Math.max(0, tokens.length - SUFFIX_TOKENS); i < tokens.length; i++) {
+            String x = tokens[i];
+            for (int k = 0; k < x.length(); k++) {
+                char c = x.charAt(k);
+                unclosed += c == '[' ? 1 : c == ']' ? -1 : 0;
+            }
+            if (BARE_PUNCTUATION.matcher(x).matches() || LETTERS_WITH_CODE_MARKS.matcher(x).find()) {
+                odd++;
+            }
+        }
+        return unclosed >= 2 && odd >= 3;
+    }
+
+    private static final Pattern BARE_PUNCTUATION = Pattern.compile("[\\[\\]!(){}^=_\\\\@;`|~<>+*-]+");
+    private static final Pattern LETTERS_WITH_CODE_MARKS = Pattern.compile(
+            "[A-Za-z].*[\\[\\]{}^=_\\\\]|[\\[\\]{}^=_\\\\].*[A-Za-z]");
+
     /** The rule that matches with the highest confidence, or {@code null}. */
     public @Nullable Rule strongest(String text) {
         return strongest(new TextView(text));
@@ -91,6 +133,9 @@ public final class InjectionRules {
                     break;
                 }
             }
+        }
+        if (best == null && view.hasAny(ADVERSARIAL_SUFFIX.anchors()) && adversarialSuffix(view.text)) {
+            best = ADVERSARIAL_SUFFIX;
         }
         return best;
     }

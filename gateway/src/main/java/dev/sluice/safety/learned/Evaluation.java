@@ -163,6 +163,12 @@ final class Evaluation {
         return new double[] {low, medium, high, gate};
     }
 
+    /** F1 on the head's calibration rows at {@code threshold} (the grid search's score; never the test split). */
+    static double calibrationF1(HeadSpec spec, LinearHead head, List<LabelledText> rows,
+                                Map<LabelledText, RowFeatures> emb, double threshold) {
+        return counts(scored(spec, head, rows, emb, LabelledText.Split.CALIBRATION), threshold).f1();
+    }
+
     private static String line(String what, Counts c) {
         return String.format(Locale.ROOT, "  %-34s P %.3f  R %.3f  F1 %.3f  FPR %.3f  (tp %d fp %d fn %d tn %d)%n",
                 what, c.precision(), c.recall(), c.f1(), c.fpr(), c.tp(), c.fp(), c.fn(), c.tn());

@@ -13,22 +13,33 @@ import org.jspecify.annotations.Nullable;
  * @param responseHead whether the head screens model responses (trained on {@code response.jsonl} too)
  * @param benignFprCap the most false positives on {@code benign.jsonl} calibration rows the MEDIUM threshold may
  *     allow, or a negative number for no cap
+ * @param full the fit settings of the full head ({@code heads.json})
+ * @param words the fit settings of the words-only head ({@code heads-words.json})
  */
-record HeadSpec(String name, Set<String> positives, boolean responseHead, double benignFprCap) {
+record HeadSpec(String name, Set<String> positives, boolean responseHead, double benignFprCap, FitSettings full,
+                FitSettings words) {
 
     private static final Set<String> RAI = Set.of("HATE_SPEECH", "HARASSMENT", "DANGEROUS", "SEXUALLY_EXPLICIT");
     private static final Set<String> ATTACKS = Set.of("JAILBREAK", "PROMPT_INJECTION");
 
+    // Fit settings (full head, words-only head) chosen by TrainSafetyHeads --tune on the calibration split; the grid and
+    // its calibration F1 per point are in docs/safety-detectors.md.
     static final java.util.List<HeadSpec> ALL = java.util.List.of(
-            new HeadSpec("pi_and_jailbreak", ATTACKS, false, 0.025),
-            new HeadSpec("prompt.HATE_SPEECH", Set.of("HATE_SPEECH"), false, -1),
-            new HeadSpec("prompt.HARASSMENT", Set.of("HARASSMENT"), false, -1),
-            new HeadSpec("prompt.DANGEROUS", Set.of("DANGEROUS"), false, -1),
-            new HeadSpec("prompt.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), false, -1),
-            new HeadSpec("response.HATE_SPEECH", Set.of("HATE_SPEECH"), true, -1),
-            new HeadSpec("response.HARASSMENT", Set.of("HARASSMENT"), true, -1),
-            new HeadSpec("response.DANGEROUS", Set.of("DANGEROUS"), true, -1),
-            new HeadSpec("response.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), true, -1));
+            new HeadSpec("pi_and_jailbreak", ATTACKS, false, 0.025, fit(1e-5, 1.0), fit(1e-5, 2.0)),
+            // words: the grid chose 1e-5, 2 (calibration F1 0.662 vs 0.614), but that head's cascade gate fell to 0.021 and
+            // sent ordinary prompts to MiniLM; the default keeps the gate where the cascade pays off.
+            new HeadSpec("prompt.HATE_SPEECH", Set.of("HATE_SPEECH"), false, -1, fit(1e-5, 2.0), FitSettings.DEFAULT),
+            new HeadSpec("prompt.HARASSMENT", Set.of("HARASSMENT"), false, -1, fit(1e-5, 0.5), fit(1e-5, 1.0)),
+            new HeadSpec("prompt.DANGEROUS", Set.of("DANGEROUS"), false, -1, fit(1e-5, 0.5), fit(1e-5, 0.5)),
+            new HeadSpec("prompt.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), false, -1, fit(1e-3, 0.5), fit(1e-4, 1.0)),
+            new HeadSpec("response.HATE_SPEECH", Set.of("HATE_SPEECH"), true, -1, fit(1e-4, 1.0), fit(1e-4, 1.0)),
+            new HeadSpec("response.HARASSMENT", Set.of("HARASSMENT"), true, -1, fit(1e-4, 1.0), fit(1e-4, 1.0)),
+            new HeadSpec("response.DANGEROUS", Set.of("DANGEROUS"), true, -1, fit(1e-3, 0.5), fit(1e-5, 1.0)),
+            new HeadSpec("response.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), true, -1, fit(1e-3, 1.0), fit(1e-4, 2.0)));
+
+    private static FitSettings fit(double l2, double positiveWeight) {
+        return new FitSettings(l2, positiveWeight);
+    }
 
     /** {@code TRUE} for a positive, {@code FALSE} for a negative, {@code null} when the row is left out. */
     @Nullable Boolean label(LabelledText r) {

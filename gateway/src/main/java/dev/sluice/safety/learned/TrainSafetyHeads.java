@@ -17,8 +17,11 @@ import java.util.stream.Stream;
  *
  * <pre>
  * TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE] [--subset PERCENT] [--threads N]
- *                  [--words-only]
+ *                  [--words-only] [--tune]
  * </pre>
+ *
+ * <p>{@code --tune} runs the grid search that chose each head's L2 strength and positive-class weight (recorded in
+ * {@link HeadSpec}) on the calibration split and prints it; it writes nothing.
  *
  * <p>{@code --words-only} trains heads on the hashed words alone (no embedding, written to {@code heads-words.json}):
  * the fast learned stage, microseconds per scan instead of tens of milliseconds.
@@ -34,7 +37,10 @@ public final class TrainSafetyHeads {
     public static final int MAX_WINDOWS = 3;
     static final int ITERATIONS = 400;
     static final double LEARNING_RATE = 0.05;
-    static final double L2 = 1e-4;
+    /** Iterations per grid point of {@code --tune}: enough to rank the settings, a quarter of a full fit. */
+    static final int TUNE_ITERATIONS = 100;
+    static final double[] TUNE_L2 = {1e-5, 1e-4, 1e-3};
+    static final double[] TUNE_POSITIVE_WEIGHT = {0.5, 1.0, 2.0};
 
     static final Path DEFAULT_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads.json");
     static final Path DEFAULT_WORDS_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads-words.json");
@@ -49,6 +55,7 @@ public final class TrainSafetyHeads {
         Path cache = Path.of("gateway/target/safety-embeddings/cache.bin");
         int subset = 100;
         boolean wordsOnly = false;
+        boolean tune = false;
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -57,6 +64,10 @@ public final class TrainSafetyHeads {
                 if (out.equals(DEFAULT_OUT)) {
                     out = DEFAULT_WORDS_OUT;
                 }
+                continue;
+            }
+            if (a.equals("--tune")) {
+                tune = true;
                 continue;
             }
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -72,7 +83,7 @@ public final class TrainSafetyHeads {
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--help" -> {
                     System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE]"
-                            + " [--subset PERCENT] [--threads N] [--words-only]");
+                            + " [--subset PERCENT] [--threads N] [--words-only] [--tune]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
@@ -84,6 +95,10 @@ public final class TrainSafetyHeads {
         }
         if (subset < 1 || subset > 100) {
             throw new IllegalArgumentException("--subset must be a percentage in [1, 100], got " + subset);
+        }
+        if (tune) {
+            System.out.print(tune(data, extra, cache, subset, threads, wordsOnly));
+            return;
         }
         Result r = train(data, extra, cache, subset, threads, wordsOnly);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -104,6 +119,26 @@ public final class TrainSafetyHeads {
     /** As {@link #train(Path, List, Path, int, int)}; {@code wordsOnly} leaves the embedding out entirely. */
     public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
                                boolean wordsOnly) throws Exception {
+        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, wordsOnly);
+        List<LabelledText> rows = p.rows();
+        Map<LabelledText, RowFeatures> emb = p.features();
+        Map<String, LinearHead> heads = new LinkedHashMap<>();
+        StringBuilder report = new StringBuilder();
+        report.append(String.format(Locale.ROOT, "rows: %d (subset %d%%)%n", rows.size(), subsetPercent));
+        for (HeadSpec spec : HeadSpec.ALL) {
+            LinearHead head = trainHead(spec, rows, emb, wordsOnly);
+            heads.put(spec.name(), head);
+            report.append(Evaluation.report(spec, head, rows, emb));
+        }
+        return new Result(new SafetyHeads(MAX_TOKENS, wordsOnly ? 0 : MAX_WINDOWS, heads, p.header()),
+                report.toString());
+    }
+
+    /** The rows, their features (embeddings from the cache) and the heads.json header. */
+    private record Prepared(List<LabelledText> rows, Map<LabelledText, RowFeatures> features, String header) {}
+
+    private static Prepared prepare(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
+                                    boolean wordsOnly) throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dataDir)) {
             s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(files::add);
@@ -137,7 +172,7 @@ public final class TrainSafetyHeads {
                 .append(wordsOnly ? "hashed words" : "MiniLM windows + hashed words").append('"')
                 .append(",\"training\":{\"loss\":\"logistic, max over windows, class-balanced\",\"optimizer\":\"full-batch Adam\"")
                 .append(",\"iterations\":").append(ITERATIONS).append(",\"learningRate\":").append(LEARNING_RATE)
-                .append(",\"l2\":").append(L2).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
+                .append(",\"fit\":").append(fitSettingsJson(wordsOnly)).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
                         + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95,"
                         + " GATE = highest <= LOW with recall >= 0.99\"}");
 
@@ -158,24 +193,114 @@ public final class TrainSafetyHeads {
         for (LabelledText r : rows) {
             emb.put(r, new RowFeatures(windows.get(r), HashedFeatures.of(r.text())));
         }
-        Map<String, LinearHead> heads = new LinkedHashMap<>();
-        StringBuilder report = new StringBuilder();
-        report.append(String.format(Locale.ROOT, "rows: %d (subset %d%%)%n", rows.size(), subsetPercent));
+        return new Prepared(rows, emb, header.toString());
+    }
+
+    /** Runs the settings grid search ({@code --tune}) and returns its table; writes nothing. */
+    public static String tune(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
+                              boolean wordsOnly) throws Exception {
+        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, wordsOnly);
+        return tune(p.rows(), p.features(), wordsOnly, threads);
+    }
+
+    private static String fitSettingsJson(boolean wordsOnly) {
+        StringBuilder sb = new StringBuilder("{");
         for (HeadSpec spec : HeadSpec.ALL) {
-            LinearHead head = trainHead(spec, rows, emb);
-            heads.put(spec.name(), head);
-            report.append(Evaluation.report(spec, head, rows, emb));
+            FitSettings f = wordsOnly ? spec.words() : spec.full();
+            sb.append(sb.length() == 1 ? "" : ",").append('"').append(spec.name()).append("\":{\"l2\":")
+                    .append(f.l2()).append(",\"positiveWeight\":").append(f.positiveWeight()).append('}');
         }
-        return new Result(new SafetyHeads(MAX_TOKENS, wordsOnly ? 0 : MAX_WINDOWS, heads, header.toString()),
-                report.toString());
+        return sb.append('}').toString();
     }
 
     static int subsetBucket(String text) {
         return TrainingData.bucket("subset:" + TrainingData.normalise(text));
     }
 
-    /** Fits one head on the train split and calibrates its thresholds on the calibration split. */
-    static LinearHead trainHead(HeadSpec spec, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb) {
+    /** Fits one head on the train split with its tuned settings and calibrates its thresholds on the calibration split. */
+    static LinearHead trainHead(HeadSpec spec, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb,
+                                boolean wordsOnly) {
+        FitSettings fs = wordsOnly ? spec.words() : spec.full();
+        double[] w = fit(spec, rows, emb, fs, ITERATIONS);
+        LinearHead uncalibrated = rounded(spec, w, 0.5, 0.5, 0.5, 0.5);
+        double[] t = Evaluation.calibrate(spec, uncalibrated, rows, emb);
+        return rounded(spec, w, round(t[0]), round(t[1]), round(t[2]), Math.min(round(t[0]), round(t[3])));
+    }
+
+    /** Round to what heads.json stores before calibrating, so the thresholds fit the weights the scanner loads. */
+    private static LinearHead rounded(HeadSpec spec, double[] w, double low, double medium, double high, double gate) {
+        int d = MiniLmEmbedder.DIMENSIONS;
+        int hb = HashedFeatures.BUCKETS;
+        float[] weights = new float[d];
+        for (int k = 0; k < d; k++) {
+            weights[k] = (float) Double.parseDouble(SafetyHeads.num(w[k]));
+        }
+        float[] hashed = new float[hb];
+        for (int k = 0; k < hb; k++) {
+            hashed[k] = (float) Double.parseDouble(SafetyHeads.num(w[d + k]));
+        }
+        float bias = (float) Double.parseDouble(SafetyHeads.num(w[d + hb]));
+        return new LinearHead(spec.name(), weights, hashed, bias, low, medium, high, gate);
+    }
+
+    /**
+     * The grid search behind {@link HeadSpec}'s fit settings: every head is fitted with every pair of
+     * {@link #TUNE_L2} and {@link #TUNE_POSITIVE_WEIGHT} for {@link #TUNE_ITERATIONS} iterations (from the same
+     * features, computed once) and scored by its F1 on the calibration split at its calibrated MEDIUM threshold (the
+     * test split is never looked at). Ties keep the earlier grid point; the current default comes first.
+     */
+    static String tune(List<LabelledText> rows, Map<LabelledText, RowFeatures> emb, boolean wordsOnly, int threads)
+            throws Exception {
+        StringBuilder out = new StringBuilder();
+        List<FitSettings> grid = new ArrayList<>();
+        grid.add(FitSettings.DEFAULT);
+        for (double l2 : TUNE_L2) {
+            for (double pw : TUNE_POSITIVE_WEIGHT) {
+                FitSettings f = new FitSettings(l2, pw);
+                if (!f.equals(FitSettings.DEFAULT)) {
+                    grid.add(f);
+                }
+            }
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            for (HeadSpec spec : HeadSpec.ALL) {
+                List<java.util.concurrent.Future<Double>> f1s = new ArrayList<>();
+                for (FitSettings fs : grid) {
+                    f1s.add(pool.submit(() -> {
+                        double[] w = fit(spec, rows, emb, fs, TUNE_ITERATIONS);
+                        LinearHead h = rounded(spec, w, 0.5, 0.5, 0.5, 0.5);
+                        double[] t = Evaluation.calibrate(spec, h, rows, emb);
+                        return Evaluation.calibrationF1(spec, h, rows, emb, t[1]);
+                    }));
+                }
+                FitSettings best = grid.get(0);
+                double bestF1 = -1;
+                for (int i = 0; i < grid.size(); i++) {
+                    double f1 = f1s.get(i).get();
+                    out.append(String.format(Locale.ROOT, "%-28s l2 %-7s positiveWeight %-4s calibration F1 %.4f%n",
+                            spec.name(), grid.get(i).l2(), grid.get(i).positiveWeight(), f1));
+                    if (f1 > bestF1) {
+                        bestF1 = f1;
+                        best = grid.get(i);
+                    }
+                }
+                out.append(String.format(Locale.ROOT, "%s chosen (%s): l2 %s positiveWeight %s%n", spec.name(),
+                        wordsOnly ? "words" : "full", best.l2(), best.positiveWeight()));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return out.toString();
+    }
+
+    /**
+     * Full-batch Adam on the head's train rows: class-balanced logistic loss (positives further scaled by the
+     * settings' positive weight), L2 on every weight but the bias, max over windows. Returns the weights, the hashed
+     * weights and the bias in one array.
+     */
+    static double[] fit(HeadSpec spec, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb, FitSettings fs,
+                        int iterations) {
         List<RowFeatures> x = new ArrayList<>();
         List<Boolean> y = new ArrayList<>();
         List<Double> sampleWeight = new ArrayList<>();
@@ -206,12 +331,13 @@ public final class TrainSafetyHeads {
         double[] w = new double[dim];
         double[] m = new double[dim];
         double[] v = new double[dim];
-        double posScale = 0.5 * (pos + neg) / pos;
+        double posScale = fs.positiveWeight() * 0.5 * (pos + neg) / pos;
         double negScale = 0.5 * (pos + neg) / neg;
         double total = pos + neg;
+        double l2 = fs.l2();
         double b1 = 0.9;
         double b2 = 0.999;
-        for (int it = 1; it <= ITERATIONS; it++) {
+        for (int it = 1; it <= iterations; it++) {
             double[] grad = new double[dim];
             for (int i = 0; i < x.size(); i++) {
                 List<float[]> windows = x.get(i).windows();
@@ -245,7 +371,7 @@ public final class TrainSafetyHeads {
                 grad[dim - 1] += g;
             }
             for (int k = 0; k < dim - 1; k++) {
-                grad[k] += L2 * w[k];
+                grad[k] += l2 * w[k];
             }
             for (int k = 0; k < dim; k++) {
                 if (grad[k] == 0 && m[k] == 0) {
@@ -258,20 +384,7 @@ public final class TrainSafetyHeads {
                 w[k] -= LEARNING_RATE * mh / (Math.sqrt(vh) + 1e-8);
             }
         }
-        // Round to what heads.json stores before calibrating, so the thresholds fit the weights the scanner loads.
-        float[] weights = new float[d];
-        for (int k = 0; k < d; k++) {
-            weights[k] = (float) Double.parseDouble(SafetyHeads.num(w[k]));
-        }
-        float[] hashed = new float[hb];
-        for (int k = 0; k < hb; k++) {
-            hashed[k] = (float) Double.parseDouble(SafetyHeads.num(w[d + k]));
-        }
-        float bias = (float) Double.parseDouble(SafetyHeads.num(w[dim - 1]));
-        LinearHead uncalibrated = new LinearHead(spec.name(), weights, hashed, bias, 0.5, 0.5, 0.5);
-        double[] t = Evaluation.calibrate(spec, uncalibrated, rows, emb);
-        return new LinearHead(spec.name(), weights, hashed, bias, round(t[0]), round(t[1]), round(t[2]),
-                Math.min(round(t[0]), round(t[3])));
+        return w;
     }
 
     private static double round(double t) {

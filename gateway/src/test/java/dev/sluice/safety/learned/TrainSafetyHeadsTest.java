@@ -66,10 +66,34 @@ class TrainSafetyHeadsTest {
     }
 
     @Test
+    void tuneScoresEveryGridPointOfEveryHeadOnTheCalibrationSplit(@TempDir Path tmp) throws Exception {
+        Path data = dataDir();
+        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
+                + " (set SLUICE_SAFETY_TRAIN); skipping the grid search check");
+        String table = TrainSafetyHeads.tune(data, List.of(), tmp.resolve("unused.bin"), SUBSET_PERCENT, 2, true);
+        int points = TrainSafetyHeads.TUNE_L2.length * TrainSafetyHeads.TUNE_POSITIVE_WEIGHT.length;
+        for (HeadSpec spec : HeadSpec.ALL) {
+            assertThat(table.lines().filter(l -> l.startsWith(spec.name() + " ") && l.contains("calibration F1")))
+                    .as(spec.name()).hasSize(points);
+            assertThat(table).contains(spec.name() + " chosen (words): l2 ");
+        }
+        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("words-only tuning embeds nothing").isFalse();
+    }
+
+    @Test
+    void fitSettingsRejectNegativePenaltiesAndNonPositiveWeights() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FitSettings(-1e-4, 1.0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("l2 -1.0E-4");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FitSettings(1e-4, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positiveWeight 0.0");
+        assertThat(HeadSpec.ALL).extracting(HeadSpec::words).contains(new FitSettings(1e-5, 2.0));
+    }
+
+    @Test
     void committedFullHeadsNameTheirDataAndSettings() {
         SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
         assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
-                + TrainSafetyHeads.ITERATIONS);
+                + TrainSafetyHeads.ITERATIONS, "\"pi_and_jailbreak\":{\"l2\":" + HeadSpec.ALL.get(0).full().l2());
         assertThat(heads.maxTokens()).isEqualTo(TrainSafetyHeads.MAX_TOKENS);
         assertThat(heads.heads()).hasSize(HeadSpec.ALL.size());
         // what toJson writes parses back to the same file: the scanner uses exactly the stored numbers
