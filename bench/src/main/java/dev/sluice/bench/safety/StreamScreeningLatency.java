@@ -63,9 +63,9 @@ public final class StreamScreeningLatency {
             running it on the same machine as the application is fine: the application listens on a local port, for \
             example 8080, and only the proxy listens on the public ports 80 and 443. Second, write the smallest \
             configuration that works: one server block, one upstream pointing at the local port, and a redirect from \
-            plain HTTP to HTTPS. Test it with a browser and with a command line client before adding anything else.
+            plain HTTP to HTTPS. A quick look in a browser is enough at this point.
 
-            Third, add the features you actually need, one at a time, and test after each change. Compression is \
+            After that, the features you need can come one by one, each checked before the next. Compression is \
             usually worth it for text responses such as HTML, JSON and CSS, but not for images, which are already \
             compressed. Caching static files for a day or a week saves bandwidth, but make sure that file names \
             change when their contents change, otherwise visitors will keep seeing old versions. Rate limiting \
