@@ -26,6 +26,8 @@ import dev.sluice.extension.ExtensionMessage;
 import dev.sluice.extension.ExtensionResult;
 import dev.sluice.openai.OpenAiRequestParser;
 import dev.sluice.openai.SseFrameSplitter;
+import dev.sluice.safety.Confidence;
+import dev.sluice.safety.Detection;
 import dev.sluice.safety.SafetyScanner;
 import dev.sluice.safety.detect.DefaultSafetyScanner;
 import dev.sluice.safety.screen.Safety;
@@ -40,6 +42,10 @@ import tools.jackson.databind.json.JsonMapper;
  * extension chunk by chunk in real time, each call awaited before the next as the relay does. For every chunk the
  * delay is the time its last character reached the client minus the time the model sent it. Prints p50, p99 and max
  * against the hold-back window in time (window tokens × inter-token latency), and the scans run per stream.
+ *
+ * <p>The template is the seed's {@code llm} filters with INSPECT_ONLY enforcement: streams are screened exactly as
+ * with INSPECT_AND_BLOCK but never cut, so a detector false positive on the ordinary text does not end the
+ * measurement early; scans that found something at MEDIUM or above are counted and printed instead.
  *
  * {@snippet :
  * mvn -B -q -o -pl bench -am package -DskipTests
@@ -98,6 +104,7 @@ public final class StreamScreeningLatency {
                   - {filterType: SEXUALLY_EXPLICIT, confidenceLevel: MEDIUM_AND_ABOVE}
                 maliciousUriFilterSettings: {filterEnforcement: ENABLED}
                 sdpSettings: {basicConfig: {filterEnforcement: ENABLED}}
+              templateMetadata: {enforcementType: INSPECT_ONLY}
             """;
 
     private StreamScreeningLatency() {}
@@ -148,10 +155,16 @@ public final class StreamScreeningLatency {
         };
         final AtomicLong scans = new AtomicLong();
         final AtomicLong scanNanos = new AtomicLong();
+        final AtomicLong flagged = new AtomicLong();
         final SafetyScanner counted = (text, direction, filters) -> {
             final long t0 = System.nanoTime();
             try {
-                return base.scan(text, direction, filters);
+                final Detection d = base.scan(text, direction, filters);
+                if (d.piAndJailbreak() != null && d.piAndJailbreak().atLeast(Confidence.MEDIUM)
+                    || d.rai().values().stream().anyMatch(c -> c.atLeast(Confidence.MEDIUM))) {
+                    flagged.incrementAndGet();
+                }
+                return d;
             } finally {
                 scanNanos.addAndGet(System.nanoTime() - t0);
                 scans.incrementAndGet();
@@ -176,6 +189,7 @@ public final class StreamScreeningLatency {
         }
         scans.set(0);
         scanNanos.set(0);
+        flagged.set(0);
         final List<Long> delays = new ArrayList<>();
         long chunksTotal = 0;
         final Random random = new Random(42);
@@ -243,6 +257,8 @@ public final class StreamScreeningLatency {
         System.out.printf("scans: %.1f per stream, %.2f ms each on average, %.0f ms of scanning per stream%n",
                           scans.get() / (double) streams, scanNanos.get() / 1e6 / Math.max(1, scans.get()),
                           scanNanos.get() / 1e6 / streams);
+        System.out.printf("scans with a prompt-injection or RAI finding at MEDIUM or above (false positives on this " +
+                          "ordinary text): %d of %d%n", flagged.get(), scans.get());
     }
 
     private static byte[] event(String text) {
