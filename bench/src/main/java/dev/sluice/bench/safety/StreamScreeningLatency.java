@@ -41,7 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  * four characters), sent as OpenAI chat chunks of 1–3 tokens at a fixed inter-token latency, and passed through the
  * extension chunk by chunk in real time, each call awaited before the next as the relay does. For every chunk the
  * delay is the time its last character reached the client minus the time the model sent it. Prints p50, p99 and max
- * against the hold-back window in time (window tokens × inter-token latency), and the scans run per stream.
+ * against the hold-back window in time (window tokens × inter-token latency), the gaps between releases as the client
+ * sees them, and the scans run per stream.
  *
  * <p>The template is the seed's {@code llm} filters with INSPECT_ONLY enforcement: streams are screened exactly as
  * with INSPECT_AND_BLOCK but never cut, so a detector false positive on the ordinary text does not end the
@@ -191,6 +192,7 @@ public final class StreamScreeningLatency {
         scanNanos.set(0);
         flagged.set(0);
         final List<Long> delays = new ArrayList<>();
+        final List<Long> gaps = new ArrayList<>();
         long chunksTotal = 0;
         final Random random = new Random(42);
         final long itlNanos = itlMs * 1_000_000L;
@@ -215,6 +217,7 @@ public final class StreamScreeningLatency {
             }
             long released = 0;
             int next = 0;
+            long lastRelease = 0;
             final long start = System.nanoTime() + 50_000_000L;
             for (int i = 0; i <= chunkTexts.size(); i++) {
                 final boolean end = i == chunkTexts.size();
@@ -234,11 +237,18 @@ public final class StreamScreeningLatency {
                 if (!(r instanceof ExtensionResult.Continue c)) {
                     throw new IllegalStateException("the clean stream was cut: " + r);
                 }
+                final long before = released;
                 released += c.body() == null ? body.length == 0 ? 0 : chunkTexts.get(i).length()
                                              : releasedChars(c.body().array());
                 while (next < chunkTexts.size() && endChar[next] <= released) {
                     delays.add(now - sent[next]);
                     next++;
+                }
+                if (released > before && !end) {
+                    if (lastRelease != 0) {
+                        gaps.add(now - lastRelease);
+                    }
+                    lastRelease = now;
                 }
             }
             if (next != chunkTexts.size()) {
@@ -254,6 +264,10 @@ public final class StreamScreeningLatency {
         System.out.printf("added delay per chunk: p50 %.0f ms, p99 %.0f ms, max %.0f ms (p99/window %.2f)%n",
                           ms(pct(sorted, 0.50)), ms(pct(sorted, 0.99)), ms(sorted[sorted.length - 1]),
                           ms(pct(sorted, 0.99)) / windowMs);
+        final long[] gapsSorted = gaps.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("gap between releases at the client (upstream: %d ms per token): p50 %.0f ms, " +
+                          "p99 %.0f ms, max %.0f ms%n", itlMs, ms(pct(gapsSorted, 0.50)), ms(pct(gapsSorted, 0.99)),
+                          ms(gapsSorted[gapsSorted.length - 1]));
         System.out.printf("scans: %.1f per stream, %.2f ms each on average, %.0f ms of scanning per stream%n",
                           scans.get() / (double) streams, scanNanos.get() / 1e6 / Math.max(1, scans.get()),
                           scanNanos.get() / 1e6 / streams);
