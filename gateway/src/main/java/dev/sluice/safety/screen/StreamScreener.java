@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Screens one streamed (SSE) response as it flows, releasing text to the client only once it has been screened.
  *
  * <p>The text of each chunk ({@code choices[0].delta.content}, or {@code choices[0].text} for completions) is
- * appended to a pending buffer. Once at least a step (a quarter of the hold-back window) more than the window is
+ * appended to a pending buffer. Once at least a step (an eighth of the hold-back window) more than the window is
  * pending, the pending text is screened together with the last window of already released text (so a violation
  * split across chunks or events is seen whole), and all but the last window is released, re-emitted as one OpenAI
  * chunk of the same shape. Screening every step rather than every chunk bounds the scans (a learned-stage scan can
@@ -99,7 +99,7 @@ final class StreamScreener {
 
     /** The least new text (in characters) that triggers a scan before the end of the stream. */
     static int stepChars(int windowChars) {
-        return Math.max(1, windowChars / 4);
+        return Math.max(1, windowChars / 8);
     }
 
     /** Takes a run of whole SSE events; returns what to send to the client now, or the block. */

@@ -105,7 +105,7 @@ class StreamScreenerTest {
     void oneCharacterChunksAreScannedOncePerStepNotOncePerChunk() throws Exception {
         final StreamScreener s = screener();
         final int step = StreamScreener.stepChars(WINDOW);
-        assertThat(step).isEqualTo(4);
+        assertThat(step).isEqualTo(2);
         final StringBuilder sent = new StringBuilder();
         final StringBuilder got = new StringBuilder();
         for (int i = 0; i < 40; i++) {
@@ -117,9 +117,9 @@ class StreamScreenerTest {
         }
         got.append(released(await(s.onEvents(new byte[0], true))));
         assertThat(got.toString()).isEqualTo(sent.toString());
-        // Scans once 20, 24, ..., 40 characters have arrived (window plus a step, then every step), and at the end;
+        // Scans once 18, 20, ..., 40 characters have arrived (window plus a step, then every step), and at the end;
         // screening every chunk past the window would have scanned 25 times.
-        assertThat(started).hasSize(7);
+        assertThat(started).hasSize(13);
         // Each scan covers the window already released as context plus what is pending: never more than two
         // windows and a step.
         assertThat(started).allSatisfy(t -> assertThat(t.length()).isLessThanOrEqualTo(2 * WINDOW + step));
