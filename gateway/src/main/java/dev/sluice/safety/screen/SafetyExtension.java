@@ -31,7 +31,8 @@ import dev.sluice.safety.template.Sanitization;
  *       INSPECT_ONLY (the exchange goes on; metrics and the sanitize log record it) or the only match is sensitive
  *       data the template de-identifies (the text goes on de-identified).</li>
  *   <li>Streamed responses are screened as they flow by a {@link StreamScreener}: text reaches the client only once
- *       screened, at most {@code stream_holdback_tokens} behind; a violation ends the stream with an error event.</li>
+ *       screened, {@code stream_holdback_tokens} behind plus at most an eighth of that (screening once per such step,
+ *       one scan at a time per stream); a violation ends the stream with an error event.</li>
  *   <li>Requests that are not OpenAI inference calls, models without templates, and error responses pass
  *       untouched.</li>
  * </ul>

@@ -29,19 +29,23 @@ import tools.jackson.databind.node.ObjectNode;
  * Screens one streamed (SSE) response as it flows, releasing text to the client only once it has been screened.
  *
  * <p>The text of each chunk ({@code choices[0].delta.content}, or {@code choices[0].text} for completions) is
- * appended to a pending buffer. When more than the hold-back window is pending, the pending text is screened
- * together with the last window of already released text (so a violation split across chunks or events is seen
- * whole), and all but the last window is released, re-emitted as one OpenAI chunk of the same shape. Events without
- * text (the role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before them.
- * At the end of the stream everything pending is screened and released.
+ * appended to a pending buffer. Once at least a step (an eighth of the hold-back window) more than the window is
+ * pending, the pending text is screened together with the last window of already released text (so a violation
+ * split across chunks or events is seen whole), and all but the last window is released, re-emitted as one OpenAI
+ * chunk of the same shape. Screening every step rather than every chunk bounds the scans (a learned-stage scan can
+ * take tens of milliseconds of CPU) to about one per step of text whatever the chunk size. Events without text (the
+ * role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before them. At the end
+ * of the stream everything pending is screened and released.
  *
  * <p>On a violation the stream ends with the template's error as a {@code data:} event; released text had been
  * screened clean with everything that followed it up to a window later, so no text past the window that ends in a
- * violation reaches the client. Each scan covers at most two windows plus one upstream chunk, so the cost grows
- * linearly with the response. INSPECT_ONLY templates screen the same way and never cut the stream.
+ * violation reaches the client. Each scan covers at most two windows plus a step and one upstream chunk, so the cost
+ * grows linearly with the response. INSPECT_ONLY templates screen the same way and never cut the stream.
  *
- * <p>Calls come one at a time (the relay waits for each result before the next chunk), so the state needs no locks;
- * the scan's continuation runs on the screening thread and the next call sees its writes through the future.
+ * <p>At most one scan per stream runs at a time: each call's events are read at once, but its screening step is
+ * chained behind the previous call's, so a call that arrives while a scan runs (a caller that stopped waiting, for
+ * example after a fail-open timeout) adds its text to the pending buffer and the next scan covers all of it. State
+ * changes hold this object's lock; the scan itself runs without it.
  *
  * <p>A stream with more than one choice ({@code n > 1}) cannot be released choice by choice in order, so it is held
  * whole and screened once at the end.
@@ -67,6 +71,7 @@ final class StreamScreener {
 
     private final SafetyTemplate template;
     private final int window;
+    private final int step;
     private final Screener screener;
     private final Supplier<SafetyMetrics> metrics;
     private final String requestId;
@@ -79,71 +84,99 @@ final class StreamScreener {
     private boolean wholeMode;
     private final ByteArrayOutputStream wholeEvents = new ByteArrayOutputStream();
     private boolean blocked;
+    /** The last call's result: the next call's screening step starts only after it, so scans never overlap. */
+    private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
 
     StreamScreener(SafetyTemplate template, int windowChars, Screener screener, Supplier<SafetyMetrics> metrics,
                    String requestId) {
         this.template = template;
         window = windowChars;
+        step = stepChars(windowChars);
         this.screener = screener;
         this.metrics = metrics;
         this.requestId = requestId;
     }
 
+    /** The least new text (in characters) that triggers a scan before the end of the stream. */
+    static int stepChars(int windowChars) {
+        return Math.max(1, windowChars / 8);
+    }
+
     /** Takes a run of whole SSE events; returns what to send to the client now, or the block. */
     CompletableFuture<ExtensionResult> onEvents(byte[] run, boolean end) {
+        final long now = System.nanoTime();
+        synchronized (this) {
+            if (!blocked) {
+                final SseFrameSplitter splitter = new SseFrameSplitter();
+                final List<byte[]> events = new ArrayList<>(splitter.feed(run));
+                final byte[] rest = splitter.drain();
+                if (rest.length > 0) {
+                    events.add(rest);
+                }
+                for (byte[] e : events) {
+                    take(e, now);
+                }
+            }
+            // Whatever the previous call ended with (a block or a failure is handled by its own caller), this call
+            // screens only after it: one scan at a time, covering all text taken by then.
+            final CompletableFuture<ExtensionResult> result =
+                    previous.handle((r, cause) -> null).thenCompose(ignored -> screenPending(end));
+            previous = result;
+            return result;
+        }
+    }
+
+    private synchronized CompletableFuture<ExtensionResult> screenPending(boolean end) {
         if (blocked) {
             return CompletableFuture.completedFuture(ExtensionResult.replaceBody(HttpData.empty()));
-        }
-        final long now = System.nanoTime();
-        final SseFrameSplitter splitter = new SseFrameSplitter();
-        final List<byte[]> events = new ArrayList<>(splitter.feed(run));
-        final byte[] rest = splitter.drain();
-        if (rest.length > 0) {
-            events.add(rest);
-        }
-        for (byte[] e : events) {
-            take(e, now);
         }
         if (wholeMode) {
             return end ? screenWhole() : released(new byte[0]);
         }
         final int releasable = end ? pending.length() : pending.length() - window;
-        if (releasable <= 0) {
+        if (releasable <= 0 || !end && releasable < step) {
             return released(emit(0, null));
         }
         final String scanned = context + pending;
         final int offset = context.length();
         return screener.screen(template, scanned, Direction.RESPONSE).thenApply(screened -> {
-            final Sanitization s = screened.result();
-            if (s.matched() || end) {
-                SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
+            synchronized (this) {
+                return afterScan(screened, scanned, offset, releasable, end);
             }
-            if (s.matched() && !template.inspectOnly() && !s.onlyDeidentified()) {
-                return block();
-            }
-            if (s.matched() && template.inspectOnly()) {
-                metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
-            }
-            int cut = releasable;
-            List<SensitiveFinding> deidentify = null;
-            if (s.matched() && s.onlyDeidentified()) {
-                deidentify = new ArrayList<>();
-                final SafetyTemplate.Deidentify d = template.sdp().deidentify();
-                for (SensitiveFinding f : s.sdp().findings()) {
-                    if (!d.infoTypes().contains(f.infoType()) || f.end() <= offset) {
-                        continue;
-                    }
-                    final int start = Math.max(0, f.start() - offset);
-                    final int stop = f.end() - offset;
-                    if (start < cut && stop > cut) {
-                        cut = start;  // never release half of a finding
-                    }
-                    deidentify.add(new SensitiveFinding(f.infoType(), start, stop, f.likelihood()));
-                }
-                metrics.get().action(template.name(), Direction.RESPONSE, "deidentified");
-            }
-            return ExtensionResult.replaceBody(HttpData.wrap(emit(cut, deidentify)));
         });
+    }
+
+    private ExtensionResult afterScan(Screener.Screened screened, String scanned, int offset, int releasable,
+                                      boolean end) {
+        final Sanitization s = screened.result();
+        if (s.matched() || end) {
+            SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
+        }
+        if (s.matched() && !template.inspectOnly() && !s.onlyDeidentified()) {
+            return block();
+        }
+        if (s.matched() && template.inspectOnly()) {
+            metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
+        }
+        int cut = releasable;
+        List<SensitiveFinding> deidentify = null;
+        if (s.matched() && s.onlyDeidentified()) {
+            deidentify = new ArrayList<>();
+            final SafetyTemplate.Deidentify d = template.sdp().deidentify();
+            for (SensitiveFinding f : s.sdp().findings()) {
+                if (!d.infoTypes().contains(f.infoType()) || f.end() <= offset) {
+                    continue;
+                }
+                final int start = Math.max(0, f.start() - offset);
+                final int stop = f.end() - offset;
+                if (start < cut && stop > cut) {
+                    cut = start;  // never release half of a finding
+                }
+                deidentify.add(new SensitiveFinding(f.infoType(), start, stop, f.likelihood()));
+            }
+            metrics.get().action(template.name(), Direction.RESPONSE, "deidentified");
+        }
+        return ExtensionResult.replaceBody(HttpData.wrap(emit(cut, deidentify)));
     }
 
     private CompletableFuture<ExtensionResult> released(byte[] bytes) {
@@ -276,15 +309,17 @@ final class StreamScreener {
     private CompletableFuture<ExtensionResult> screenWhole() {
         final String scanned = context + pending;
         return screener.screen(template, scanned, Direction.RESPONSE).thenApply(screened -> {
-            final Sanitization s = screened.result();
-            SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
-            if (s.matched() && !template.inspectOnly()) {
-                return block();
+            synchronized (this) {
+                final Sanitization s = screened.result();
+                SanitizeLog.log(template, Direction.RESPONSE, scanned, s, requestId, "SLUICE_EXTENSION");
+                if (s.matched() && !template.inspectOnly()) {
+                    return block();
+                }
+                if (s.matched()) {
+                    metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
+                }
+                return ExtensionResult.replaceBody(HttpData.wrap(wholeEvents.toByteArray()));
             }
-            if (s.matched()) {
-                metrics.get().action(template.name(), Direction.RESPONSE, "inspect_only");
-            }
-            return ExtensionResult.replaceBody(HttpData.wrap(wholeEvents.toByteArray()));
         });
     }
 
