@@ -15,8 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The {@code safety} extension's metadata: {@code model_armor_settings}, the seed's JSON list
  * {@code [{"model", "user_prompt_template_id", "model_response_template_id"}]} (a template id is a template name or
  * a Model Armor resource name {@code projects/P/locations/L/templates/NAME}; the entry whose model is
- * {@code default} applies to models without their own entry), and {@code stream_holdback_tokens}, the most streamed
- * text held back for screening (default {@value #DEFAULT_HOLDBACK_TOKENS} tokens of about four characters).
+ * {@code default} applies to models without their own entry), and {@code stream_holdback_tokens}, the window of
+ * streamed text held back until what follows it has been screened (default {@value #DEFAULT_HOLDBACK_TOKENS} tokens
+ * of about four characters; the screener scans once per eighth of a window, so at most a window plus that step,
+ * plus the chunk in flight, is held at once).
  *
  * @param byModel the templates per model name
  * @param holdbackTokens the stream hold-back window in tokens
