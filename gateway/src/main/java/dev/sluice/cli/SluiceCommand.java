@@ -215,6 +215,7 @@ public final class SluiceCommand implements Runnable {
             // Safety screening: detectors load once (a few seconds), templates follow reloads.
             final Safety safety = Safety.create(rulesOnly ? DefaultSafetyScanner::rulesOnly
                                                           : DefaultSafetyScanner::load);
+            observe.collector(safety.metrics());
             try {
                 final ExtensionRegistry registry = builtins(apim, safety);
                 final GatewayConfig initial = ConfigLoader.load(path, GatewayServer.knownServices(registry));
@@ -235,7 +236,6 @@ public final class SluiceCommand implements Runnable {
                 }
                 gateway = GatewayServer.start(initial, options);
                 running.set(gateway);
-                safety.registerMetrics(gateway.observability().metrics().registry());
             } catch (ConfigException e) {
                 safety.close();
                 apim.close();

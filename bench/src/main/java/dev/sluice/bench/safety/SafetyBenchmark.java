@@ -30,7 +30,6 @@ import dev.sluice.safety.screen.SafetyMetrics;
 import dev.sluice.safety.screen.Screener;
 import dev.sluice.safety.template.SafetyTemplate;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -134,7 +133,7 @@ public final class SafetyBenchmark implements Callable<Integer> {
         final SafetyScanner scanner = scannerOverride != null ? scannerOverride
                                       : rulesOnly ? DefaultSafetyScanner.rulesOnly() : DefaultSafetyScanner.load();
         // Scans run on the calling thread (a direct executor), so latency is one row's CPU time plus any guard.
-        final SafetyMetrics metrics = new SafetyMetrics(new PrometheusRegistry());
+        final SafetyMetrics metrics = new SafetyMetrics();
         final Screener screener = new Screener(scanner, Runnable::run, Guards::create, () -> metrics);
         warm(screener, t, rows);
         final List<FileResult> results = new ArrayList<>();

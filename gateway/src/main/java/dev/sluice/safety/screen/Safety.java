@@ -27,7 +27,6 @@ import dev.sluice.safety.guard.Guard;
 import dev.sluice.safety.guard.Guards;
 import dev.sluice.safety.template.SafetyTemplate;
 
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
  * The safety module of one gateway process: it builds the {@code safety} extension for each configuration, serves
@@ -35,8 +34,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * on, the guards and the metrics. Templates are read from the configuration being served, so reloads apply.
  *
  * <p>Register {@link #factory()} under {@link #SERVICE}, mount {@link #sanitizeService()} on the admin listener under
- * {@link #SANITIZE_PREFIX}, point {@link #templatesFromConfig(Supplier)} at the served snapshot, and call
- * {@link #registerMetrics(PrometheusRegistry)} once the gateway's registry exists. Close it after the gateway.
+ * {@link #SANITIZE_PREFIX}, point {@link #templatesFromConfig(Supplier)} at the served snapshot, and register
+ * {@link #metrics()} with the gateway's registry. Close it after the gateway.
  */
 public final class Safety implements AutoCloseable {
 
@@ -52,7 +51,7 @@ public final class Safety implements AutoCloseable {
     private final boolean ownsExecutor;
     private final Map<SafetyGuardSpec, Guard> guards = new ConcurrentHashMap<>();
     private final Screener screener;
-    private volatile SafetyMetrics metrics = new SafetyMetrics(new PrometheusRegistry());
+    private final SafetyMetrics metrics = new SafetyMetrics();
     private volatile Supplier<@Nullable GatewayConfig> config = () -> null;
     private volatile @Nullable Compiled compiled;
 
@@ -106,12 +105,6 @@ public final class Safety implements AutoCloseable {
         return this;
     }
 
-    /** Registers the {@code sluice_safety_*} metrics in {@code registry} (the gateway's). */
-    public Safety registerMetrics(PrometheusRegistry registry) {
-        metrics = new SafetyMetrics(registry);
-        return this;
-    }
-
     /** Returns the template named {@code name} in the served configuration, or {@code null}. */
     public @Nullable SafetyTemplate template(String name) {
         return templates().get(name);
@@ -149,7 +142,11 @@ public final class Safety implements AutoCloseable {
         return screener;
     }
 
-    SafetyMetrics metrics() {
+    /**
+     * Returns the {@code sluice_safety_*} metrics, to register with the gateway's registry (see
+     * {@code ObserveOptions.collector}).
+     */
+    public SafetyMetrics metrics() {
         return metrics;
     }
 

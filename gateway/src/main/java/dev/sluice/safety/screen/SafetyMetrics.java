@@ -7,7 +7,8 @@ import dev.sluice.safety.template.Sanitization;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 /**
  * The {@code sluice_safety_*} metrics. Labels are bounded: templates and guards come from configuration, directions,
@@ -27,7 +28,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *       release.</li>
  * </ul>
  */
-public final class SafetyMetrics {
+public final class SafetyMetrics implements MultiCollector {
 
     /** Screening buckets (seconds): rules take microseconds, a learned stage milliseconds, a guard up to seconds. */
     static final double[] BUCKETS = { 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -40,26 +41,32 @@ public final class SafetyMetrics {
     private final Counter guardCalls;
     private final Histogram holdback;
 
-    /** Creates the metrics and registers them in {@code registry}. */
-    public SafetyMetrics(PrometheusRegistry registry) {
+    /** Creates the metrics, not registered anywhere yet. */
+    public SafetyMetrics() {
         screenings = Counter.builder().name("sluice_safety_screenings_total")
                             .help("Texts screened by a safety template, by verdict.")
-                            .labelNames("template", "direction", "verdict").withoutExemplars().register(registry);
+                            .labelNames("template", "direction", "verdict").withoutExemplars().build();
         filterMatches = Counter.builder().name("sluice_safety_filter_matches_total")
                                .help("Filter matches of safety templates.")
-                               .labelNames("template", "direction", "filter").withoutExemplars().register(registry);
+                               .labelNames("template", "direction", "filter").withoutExemplars().build();
         actions = Counter.builder().name("sluice_safety_actions_total")
                          .help("What the safety extension did with a match: blocked, inspect_only, deidentified.")
-                         .labelNames("template", "direction", "action").withoutExemplars().register(registry);
+                         .labelNames("template", "direction", "action").withoutExemplars().build();
         duration = Histogram.builder().name("sluice_safety_screening_duration_seconds")
                             .help("Time to screen one text (detectors and guard).").labelNames("direction")
-                            .classicUpperBounds(BUCKETS).classicOnly().withoutExemplars().register(registry);
+                            .classicUpperBounds(BUCKETS).classicOnly().withoutExemplars().build();
         guardCalls = Counter.builder().name("sluice_safety_guard_calls_total")
                             .help("Calls to external safety guards, by outcome: ok, failed_open, failed.")
-                            .labelNames("guard", "outcome").withoutExemplars().register(registry);
+                            .labelNames("guard", "outcome").withoutExemplars().build();
         holdback = Histogram.builder().name("sluice_safety_stream_holdback_seconds")
                             .help("Time streamed text was held back for screening before it was released.")
-                            .classicUpperBounds(BUCKETS).classicOnly().withoutExemplars().register(registry);
+                            .classicUpperBounds(BUCKETS).classicOnly().withoutExemplars().build();
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        return MetricSnapshots.of(screenings.collect(), filterMatches.collect(), actions.collect(), duration.collect(),
+                                  guardCalls.collect(), holdback.collect());
     }
 
     /** Records one screened text. */

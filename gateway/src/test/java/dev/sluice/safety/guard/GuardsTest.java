@@ -61,10 +61,11 @@ class GuardsTest {
     final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
     final ExecutorService executor = Executors.newFixedThreadPool(2);
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final SafetyMetrics metrics = new SafetyMetrics(registry);
+    final SafetyMetrics metrics = new SafetyMetrics();
 
     @BeforeEach
     void start() {
+        registry.register(metrics);
         server = Server.builder().http(0)
                        .service("glob:/v1/projects/p/locations/l/templates/**", (ctx, req) -> HttpResponse.of(
                                req.aggregate().thenApply(agg -> {

@@ -67,7 +67,7 @@ class SafetyExampleTest {
                                     new ExtensionRegistry().register(Safety.SERVICE, safety.factory()),
                                     o -> o.adminService(Safety.SANITIZE_PREFIX, safety.sanitizeService()));
         running.set(gateway);
-        safety.registerMetrics(gateway.server().observability().metrics().registry());
+        gateway.server().observability().metrics().registry().register(safety.metrics());
     }
 
     @AfterAll

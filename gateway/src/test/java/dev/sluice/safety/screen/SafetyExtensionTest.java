@@ -129,7 +129,8 @@ class SafetyExtensionTest {
     Extension extension(int holdbackTokens) throws Exception {
         final GatewayConfig config = ConfigLoader.load(Files.writeString(dir.resolve("t.yaml"), TEMPLATES),
                                                        Set.of("safety"));
-        safety = Safety.create(() -> FAKE).templatesFromConfig(() -> config).registerMetrics(registry);
+        safety = Safety.create(() -> FAKE).templatesFromConfig(() -> config);
+        registry.register(safety.metrics());
         return safety.factory().create(new ExtensionSpec(
                 "screen", Safety.SERVICE, List.of("RequestBody", "ResponseHeaders", "ResponseBody"),
                 Duration.ofSeconds(1), false,
