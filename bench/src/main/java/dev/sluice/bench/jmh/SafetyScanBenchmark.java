@@ -1,6 +1,7 @@
 package dev.sluice.bench.jmh;
 
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -21,14 +23,16 @@ import dev.sluice.safety.Direction;
 import dev.sluice.safety.FilterKind;
 import dev.sluice.safety.detect.DefaultSafetyScanner;
 import dev.sluice.safety.learned.HashedFeatures;
+import dev.sluice.safety.learned.MiniLmEmbedder;
+import dev.sluice.safety.learned.StaticEmbedder;
 
 /**
  * Measures one safety scan of a 2 KB prompt on one thread, every filter family asked for: {@code rulesOnly} (the
- * rules stage: validators, patterns, lexicons, URL heuristics), {@code full} (rules plus the learned stage behind the cascade:
- * this benign prompt is decided by the words-only heads), {@code fullEveryText} (the MiniLM window embeddings and the
- * full heads computed regardless, the cost for a text in the uncertain band), {@code fast} (rules plus the words-only heads of {@code loadFast()}) and
- * {@code hashedWords} (the lexical half of the heads' input alone). The goals
- * are p99 at most 0.2 ms for the rules and 5 ms with the learned stage. Run with
+ * rules stage: validators, patterns, lexicons, URL heuristics) and {@code full} (rules plus the learned stage as the
+ * gateway runs it: static MiniLM windows and hashed words into every head). Beside them, the learned stage's inputs
+ * alone: {@code staticWindows} (the distilled table's window embeddings), {@code hashedWords}, and the baseline the
+ * table replaces, {@code minilmWindows} (MiniLM itself on the first two 128-token windows and the last). The goals are
+ * p99 at most 0.2 ms for the rules and 5 ms with the learned stage. Run with
  * {@code java -cp ... org.openjdk.jmh.Main SafetyScanBenchmark -f 1 -wi 2 -i 3}.
  */
 @State(Scope.Benchmark)
@@ -47,8 +51,8 @@ public class SafetyScanBenchmark {
 
     private DefaultSafetyScanner rules;
     private DefaultSafetyScanner full;
-    private DefaultSafetyScanner fast;
-    private DefaultSafetyScanner fullEveryText;
+    private StaticEmbedder staticTable;
+    private MiniLmEmbedder minilm;
 
     static String buildPrompt() {
         String base = "You are helping our support team. Summarise the customer's message below in three bullet "
@@ -76,8 +80,14 @@ public class SafetyScanBenchmark {
     public void setUp() {
         rules = DefaultSafetyScanner.rulesOnly();
         full = DefaultSafetyScanner.load();
-        fast = DefaultSafetyScanner.loadFast();
-        fullEveryText = DefaultSafetyScanner.loadWithoutCascade();
+        staticTable = StaticEmbedder.load(128);
+        minilm = MiniLmEmbedder.load(128, 1);
+    }
+
+    @TearDown
+    public void tearDown() {
+        staticTable.close();
+        minilm.close();
     }
 
     @Benchmark
@@ -90,15 +100,15 @@ public class SafetyScanBenchmark {
         return full.scan(PROMPT_2KB, Direction.PROMPT, ALL);
     }
 
-    /** The learned stage without the cascade: what {@code full} costs for a text in the words heads' uncertain band. */
     @Benchmark
-    public Detection fullEveryText() {
-        return fullEveryText.scan(PROMPT_2KB, Direction.PROMPT, ALL);
+    public List<float[]> staticWindows() {
+        return staticTable.embedWindows(PROMPT_2KB, 16);
     }
 
+    /** The baseline: MiniLM on the windows a 2 KB budget allowed it (three of 128 word pieces). */
     @Benchmark
-    public Detection fast() {
-        return fast.scan(PROMPT_2KB, Direction.PROMPT, ALL);
+    public List<float[]> minilmWindows() {
+        return minilm.embedWindows(PROMPT_2KB, 3);
     }
 
     @Benchmark

@@ -23,9 +23,9 @@ import dev.sluice.safety.learned.LearnedStage;
 
 /**
  * The in-process scanner: the rules stage (validators, patterns, lexicons, URL heuristics and blocklist) and, when
- * loaded, the learned stage (MiniLM embeddings with calibrated linear heads) for prompt injection and jailbreak and
- * the RAI categories. A family's confidence is the higher of the two stages'. Work is done only for the families
- * asked for; the embedding is computed at most once per scan. Thread-safe.
+ * loaded, the learned stage (calibrated linear heads over static MiniLM embeddings and hashed words) for prompt
+ * injection and jailbreak and the RAI categories. A family's confidence is the higher of the two stages'. Work is done
+ * only for the families asked for; the features are computed at most once per scan. Thread-safe.
  */
 public final class DefaultSafetyScanner implements SafetyScanner {
 
@@ -44,26 +44,20 @@ public final class DefaultSafetyScanner implements SafetyScanner {
 
     /** Loads the learned stage once per JVM, on first use. */
     private static final class Shared {
-        static final LearnedStage LEARNED = loadLearned("cascade");
+        static final LearnedStage LEARNED = timed(LearnedStage::load);
         static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
     }
 
-    /** The words-only heads, loaded once per JVM on first use (separately from the model). */
-    private static final class SharedFast {
-        static final LearnedStage LEARNED = loadLearned(LearnedStage.WORDS_RESOURCE);
-        static final DefaultSafetyScanner DEFAULT = new DefaultSafetyScanner(UrlBlocklist.bundled(), LEARNED);
-    }
-
-    private static LearnedStage loadLearned(String resource) {
+    private static LearnedStage timed(java.util.function.Supplier<LearnedStage> loader) {
         long t0 = System.nanoTime();
-        LearnedStage stage = resource.equals("cascade") ? LearnedStage.loadCascade() : LearnedStage.load(resource);
-        log.info("safety learned stage {} loaded in {} ms", resource, (System.nanoTime() - t0) / 1_000_000);
+        LearnedStage stage = loader.get();
+        log.info("safety learned stage ({}) loaded in {} ms", stage.describe(), (System.nanoTime() - t0) / 1_000_000);
         return stage;
     }
 
     /**
-     * The scanner with both stages and the bundled URL blocklist; the first call loads the model (about a second or
-     * two), later calls return the same instance.
+     * The scanner with both stages and the bundled URL blocklist; the first call loads the committed heads and their
+     * embedding table (a few hundred milliseconds), later calls return the same instance.
      */
     public static DefaultSafetyScanner load() {
         return Shared.DEFAULT;
@@ -74,20 +68,9 @@ public final class DefaultSafetyScanner implements SafetyScanner {
         return new DefaultSafetyScanner(UrlBlocklist.withUserFile(blocklistFile), Shared.LEARNED);
     }
 
-    /**
-     * The rules stage plus heads over hashed words only (no embedding model): microseconds per scan, for callers whose
-     * latency budget the MiniLM stage exceeds; less accurate than {@link #load()} (see docs/safety-detectors.md).
-     */
-    public static DefaultSafetyScanner loadFast() {
-        return SharedFast.DEFAULT;
-    }
-
-    /**
-     * Both stages without the cascade: the embedding is computed for every text, as {@link #load()} did before the
-     * cascade (for comparisons and benchmarks; each call loads its own copy of the model, a second or two).
-     */
-    public static DefaultSafetyScanner loadWithoutCascade() {
-        return new DefaultSafetyScanner(UrlBlocklist.bundled(), loadLearned(dev.sluice.safety.learned.SafetyHeads.RESOURCE));
+    /** Both stages with the heads of {@code headsFile} instead of the committed ones (to compare trainings). */
+    public static DefaultSafetyScanner withHeads(Path headsFile) {
+        return new DefaultSafetyScanner(UrlBlocklist.bundled(), timed(() -> LearnedStage.load(headsFile)));
     }
 
     /** The learned stage, or {@code null} for a rules-only scanner. */

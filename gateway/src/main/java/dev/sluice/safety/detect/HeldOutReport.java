@@ -15,15 +15,14 @@ import dev.sluice.safety.InfoTypes;
 import dev.sluice.safety.RaiCategory;
 import dev.sluice.safety.SensitiveFinding;
 import dev.sluice.safety.learned.LabelledText;
-import dev.sluice.safety.learned.LearnedStage;
 import dev.sluice.safety.learned.TrainingData;
 
 /**
  * Scores the whole scanner (rules and learned stage combined, as the gateway runs it) on the held-out test split of
  * the training data and prints the goal figures: prompt injection and jailbreak, the four RAI categories at
  * MEDIUM_AND_ABOVE, and credit card and SSN recall with false positives. Usage: {@code HeldOutReport DATA_DIR
- * [--rules-only | --fast | --no-cascade]} ({@code --fast}: the words-only heads of {@link DefaultSafetyScanner#loadFast()};
- * {@code --no-cascade}: the full heads computing the embedding for every text).
+ * [--extra DIR] [--rules-only | --heads FILE]} ({@code --extra}: more labelled files, such as {@code data/safety},
+ * whose test split is scored too; {@code --heads}: a {@code heads.json} other than the committed one).
  */
 public final class HeldOutReport {
 
@@ -32,20 +31,28 @@ public final class HeldOutReport {
     /** Command-line entry point. */
     public static void main(String[] args) {
         if (args.length < 1) {
-            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--rules-only | --fast | --no-cascade]");
+            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--extra DIR] [--rules-only | --heads FILE]");
         }
-        String mode = args.length > 1 ? args[1] : "";
-        DefaultSafetyScanner scanner = switch (mode) {
-            case "" -> DefaultSafetyScanner.load();
-            case "--rules-only" -> DefaultSafetyScanner.rulesOnly();
-            case "--fast" -> DefaultSafetyScanner.loadFast();
-            case "--no-cascade" -> DefaultSafetyScanner.loadWithoutCascade();
-            default -> throw new IllegalArgumentException("unknown option " + mode
-                    + "; use --rules-only, --fast or --no-cascade");
-        };
-        List<LabelledText> test = TrainingData.readDirectory(Path.of(args[0])).stream()
-                .filter(r -> r.split() == LabelledText.Split.TEST).toList();
-        System.out.print(report(scanner, test));
+        DefaultSafetyScanner scanner = null;
+        List<LabelledText> rows = new ArrayList<>(TrainingData.readDirectory(Path.of(args[0])));
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rules-only" -> scanner = DefaultSafetyScanner.rulesOnly();
+                case "--heads" -> scanner = DefaultSafetyScanner.withHeads(Path.of(value(args, ++i)));
+                case "--extra" -> rows.addAll(TrainingData.readDirectory(Path.of(value(args, ++i))));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; use --extra DIR, --rules-only or --heads FILE");
+            }
+        }
+        List<LabelledText> test = rows.stream().filter(r -> r.split() == LabelledText.Split.TEST).toList();
+        System.out.print(report(scanner == null ? DefaultSafetyScanner.load() : scanner, test));
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
     }
 
     private static final class Tally {
@@ -92,22 +99,11 @@ public final class HeldOutReport {
         Tally ssn = new Tally();
         Tally sdpSafe = new Tally();
         List<Long> nanos = new ArrayList<>();
-        LearnedStage stage = scanner.learnedStage();
-        Tally embeddedBenign = new Tally(); // tp: a benign.jsonl row that computed the embedding
-        Tally embeddedAll = new Tally();
         for (LabelledText r : test) {
-            boolean response = r.file().equals("response.jsonl");
-            long embeddedBefore = stage == null ? 0 : stage.embeddedTexts();
+            boolean response = r.isResponse();
             long t0 = System.nanoTime();
             Detection d = scanner.scan(r.text(), response ? Direction.RESPONSE : Direction.PROMPT, all);
             nanos.add(System.nanoTime() - t0);
-            if (stage != null) {
-                boolean embedded = stage.embeddedTexts() > embeddedBefore;
-                embeddedAll.add(true, embedded);
-                if (r.file().equals("benign.jsonl")) {
-                    embeddedBenign.add(true, embedded);
-                }
-            }
             boolean piFlag = d.piAndJailbreak() != null && d.piAndJailbreak().atLeast(Confidence.MEDIUM);
             if (!response) {
                 pi.add(r.unsafe() && (r.category().equals("JAILBREAK") || r.category().equals("PROMPT_INJECTION")), piFlag);
@@ -162,10 +158,6 @@ public final class HeldOutReport {
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         sb.append(String.format(Locale.ROOT, "scan latency over these rows (all families, any length): p50 %.2f ms, p99 %.2f ms%n",
                 sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6));
-        if (stage != null) {
-            sb.append(String.format(Locale.ROOT, "rows that computed the MiniLM embedding: %d of %d, benign.jsonl %d of %d%n",
-                    embeddedAll.tp, embeddedAll.tp + embeddedAll.fn, embeddedBenign.tp, embeddedBenign.tp + embeddedBenign.fn));
-        }
         return sb.toString();
     }
 }

@@ -15,10 +15,6 @@ final class Evaluation {
     static final double DEFAULT_LOW = 0.5;
     static final double DEFAULT_MEDIUM = 0.7;
     static final double DEFAULT_HIGH = 0.9;
-    /** The cascade gate used with the fixed levels: well below LOW, so few texts are ruled out without the model. */
-    static final double DEFAULT_GATE = 0.2;
-    /** The recall a head keeps on the calibration split when the cascade rules out texts below its gate. */
-    static final double GATE_RECALL = 0.99;
     /** The fewest positives (and negatives) in the calibration split for calibrated thresholds. */
     static final int MIN_CALIBRATION_CLASS = 8;
 
@@ -100,8 +96,7 @@ final class Evaluation {
      * The LOW, MEDIUM and HIGH thresholds from the calibration split: MEDIUM maximises F1 (raised until the benign
      * false-positive cap holds, where the head has one); HIGH is the lowest threshold at or above MEDIUM with precision
      * at least 0.95 (MEDIUM if none reaches it); LOW is the highest threshold at or below MEDIUM with recall at least
-     * 0.95 (MEDIUM if none); the cascade GATE is the highest threshold at or below LOW with recall at least
-     * {@link #GATE_RECALL} (the fourth value). Candidate thresholds are midpoints between consecutive distinct scores. With fewer than
+     * 0.95 (MEDIUM if none). Candidate thresholds are midpoints between consecutive distinct scores. With fewer than
      * {@link #MIN_CALIBRATION_CLASS} positives or negatives the fixed levels 0.5, 0.7 and 0.9 are used.
      */
     static double[] calibrate(HeadSpec spec, LinearHead head, List<LabelledText> rows,
@@ -111,7 +106,7 @@ final class Evaluation {
         if (positives < MIN_CALIBRATION_CLASS || cal.size() - positives < MIN_CALIBRATION_CLASS) {
             // Too few rows of a class to choose thresholds from (response harassment, small --subset runs): fixed
             // levels are safer than thresholds fitted to one or two rows.
-            return new double[] {DEFAULT_LOW, DEFAULT_MEDIUM, DEFAULT_HIGH, DEFAULT_GATE};
+            return new double[] {DEFAULT_LOW, DEFAULT_MEDIUM, DEFAULT_HIGH};
         }
         double[] sortedScores = cal.stream().mapToDouble(Scored::score).sorted().distinct().toArray();
         List<Double> candidates = new ArrayList<>();
@@ -152,15 +147,7 @@ final class Evaluation {
                 break;
             }
         }
-        double gate = low;
-        for (int i = candidates.size() - 1; i >= 0; i--) {
-            double t = candidates.get(i);
-            if (t <= low && counts(cal, t).recall() >= GATE_RECALL) {
-                gate = t;
-                break;
-            }
-        }
-        return new double[] {low, medium, high, gate};
+        return new double[] {low, medium, high};
     }
 
     /** F1 on the head's calibration rows at {@code threshold} (the grid search's score; never the test split). */
@@ -178,12 +165,8 @@ final class Evaluation {
     static String report(HeadSpec spec, LinearHead head, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb) {
         List<Scored> test = scored(spec, head, rows, emb, LabelledText.Split.TEST);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s  thresholds GATE %.4f LOW %.4f MEDIUM %.4f HIGH %.4f  (test rows %d)%n",
-                spec.name(), head.gate(), head.low(), head.medium(), head.high(), test.size()));
-        Counts decided = counts(test, head.gate());
-        long undecided = test.stream().filter(x -> !head.decides(x.score())).count();
-        sb.append(String.format(Locale.ROOT, "  cascade: %.1f%% of test rows in [GATE, HIGH); recall at GATE %.3f%n",
-                100.0 * undecided / Math.max(1, test.size()), decided.recall()));
+        sb.append(String.format(Locale.ROOT, "%s  thresholds LOW %.4f MEDIUM %.4f HIGH %.4f  (test rows %d)%n",
+                spec.name(), head.low(), head.medium(), head.high(), test.size()));
         for (Confidence c : Confidence.values()) {
             double t = c == Confidence.LOW ? head.low() : c == Confidence.MEDIUM ? head.medium() : head.high();
             sb.append(line(c + "_AND_ABOVE", counts(test, t)));

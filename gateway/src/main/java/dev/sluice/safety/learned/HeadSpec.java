@@ -10,11 +10,11 @@ import org.jspecify.annotations.Nullable;
  *
  * @param name the head's name
  * @param positives categories whose unsafe rows are positives
- * @param responseHead whether the head screens model responses (trained on {@code response.jsonl} too)
+ * @param responseHead whether the head screens model responses (trained on {@code response*.jsonl} too)
  * @param benignFprCap the most false positives on {@code benign.jsonl} calibration rows the MEDIUM threshold may
  *     allow, or a negative number for no cap
- * @param full the fit settings of the full head ({@code heads.json})
- * @param words the fit settings of the words-only head ({@code heads-words.json})
+ * @param full the fit settings of a head that reads an embedding beside the hashed words
+ * @param words the fit settings of a head that reads the hashed words alone
  */
 record HeadSpec(String name, Set<String> positives, boolean responseHead, double benignFprCap, FitSettings full,
                 FitSettings words) {
@@ -26,9 +26,7 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
     // its calibration F1 per point are in docs/safety-detectors.md.
     static final java.util.List<HeadSpec> ALL = java.util.List.of(
             new HeadSpec("pi_and_jailbreak", ATTACKS, false, 0.025, fit(1e-5, 1.0), fit(1e-5, 2.0)),
-            // words: the grid chose 1e-5, 2 (calibration F1 0.662 vs 0.614), but that head's cascade gate fell to 0.021 and
-            // sent ordinary prompts to MiniLM; the default keeps the gate where the cascade pays off.
-            new HeadSpec("prompt.HATE_SPEECH", Set.of("HATE_SPEECH"), false, -1, fit(1e-5, 2.0), FitSettings.DEFAULT),
+            new HeadSpec("prompt.HATE_SPEECH", Set.of("HATE_SPEECH"), false, -1, fit(1e-5, 2.0), fit(1e-5, 2.0)),
             new HeadSpec("prompt.HARASSMENT", Set.of("HARASSMENT"), false, -1, fit(1e-5, 0.5), fit(1e-5, 1.0)),
             new HeadSpec("prompt.DANGEROUS", Set.of("DANGEROUS"), false, -1, fit(1e-5, 0.5), fit(1e-5, 0.5)),
             new HeadSpec("prompt.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), false, -1, fit(1e-3, 0.5), fit(1e-4, 1.0)),
@@ -43,7 +41,7 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
 
     /** {@code TRUE} for a positive, {@code FALSE} for a negative, {@code null} when the row is left out. */
     @Nullable Boolean label(LabelledText r) {
-        boolean responseRow = r.file().equals("response.jsonl");
+        boolean responseRow = r.isResponse();
         if (ATTACKS.equals(positives)) {
             if (responseRow) {
                 return null;
@@ -73,14 +71,19 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
         return Boolean.FALSE; // another RAI category or sensitive data
     }
 
-    /** Rows of {@code response.jsonl} count more in response heads: they are the texts those heads screen. */
+    /** The fit settings for heads reading {@code embedding}. */
+    FitSettings fit(TrainSafetyHeads.Embedding embedding) {
+        return embedding == TrainSafetyHeads.Embedding.NONE ? words : full;
+    }
+
+    /** Rows of {@code response*.jsonl} count more in response heads: they are the texts those heads screen. */
     double weight(LabelledText r) {
-        return responseHead && r.file().equals("response.jsonl") ? 3.0 : 1.0;
+        return responseHead && r.isResponse() ? 3.0 : 1.0;
     }
 
     /** Whether a row belongs to the slice the head is evaluated and calibrated on. */
     boolean evaluatedOn(LabelledText r) {
-        return !responseHead || r.file().equals("response.jsonl");
+        return !responseHead || r.isResponse();
     }
 
     static boolean isRai(String category) {

@@ -25,6 +25,11 @@ public record LabelledText(String file, String text, boolean unsafe, String cate
         TEST
     }
 
+    /** Whether the row is a model response (files named {@code response*.jsonl}), screened as output text. */
+    public boolean isResponse() {
+        return file.startsWith("response");
+    }
+
     public LabelledText {
         requireNonNull(file, "file");
         requireNonNull(text, "text");

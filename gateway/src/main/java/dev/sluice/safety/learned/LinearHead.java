@@ -17,12 +17,8 @@ import dev.sluice.safety.Confidence;
  * @param low the lowest probability reported as {@code LOW}
  * @param medium the lowest probability reported as {@code MEDIUM}
  * @param high the lowest probability reported as {@code HIGH}
- * @param gate below this probability the head rules a text out with recall at least 0.99 on the calibration split:
- *     the cascade of {@code DefaultSafetyScanner.load()} skips the embedding when every words-only head asked for is
- *     below its gate or at or above its {@code high}
  */
-public record LinearHead(String name, float[] weights, float[] hashed, float bias, double low, double medium, double high,
-                         double gate) {
+public record LinearHead(String name, float[] weights, float[] hashed, float bias, double low, double medium, double high) {
 
     public LinearHead {
         if (weights.length != MiniLmEmbedder.DIMENSIONS) {
@@ -33,20 +29,10 @@ public record LinearHead(String name, float[] weights, float[] hashed, float bia
             throw new IllegalArgumentException(name + ": expected " + HashedFeatures.BUCKETS + " hashed weights, got "
                     + hashed.length);
         }
-        if (!(gate <= low && low <= medium && medium <= high)) {
-            throw new IllegalArgumentException(name + ": thresholds must satisfy gate <= low <= medium <= high, got "
-                    + gate + ", " + low + ", " + medium + ", " + high);
+        if (!(low <= medium && medium <= high)) {
+            throw new IllegalArgumentException(name + ": thresholds must satisfy low <= medium <= high, got "
+                    + low + ", " + medium + ", " + high);
         }
-    }
-
-    /** A head without a calibrated gate (the gate is {@code low}: only texts below LOW count as ruled out). */
-    public LinearHead(String name, float[] weights, float[] hashed, float bias, double low, double medium, double high) {
-        this(name, weights, hashed, bias, low, medium, high, low);
-    }
-
-    /** Whether the cascade may decide the text from this probability alone: clearly below or clearly above. */
-    public boolean decides(double probability) {
-        return probability < gate || probability >= high;
     }
 
     /** The probability that the text is unsafe judging by one window's embedding and the whole text's words. */

@@ -24,10 +24,14 @@ import ai.onnxruntime.OrtSession;
  * for: a text is cut into windows of at most {@link #maxTokens} word pieces and each window is embedded on its own.
  * The session runs with one intra-op thread, because the gateway parallelises over requests, not inside one.
  */
-public final class MiniLmEmbedder implements AutoCloseable {
+public final class MiniLmEmbedder implements WindowEmbedder {
 
     /** Embedding width of the model. */
     public static final int DIMENSIONS = 384;
+    /** Word pieces in the model's vocabulary (bert-base-uncased's). */
+    static final int VOCABULARY = 30522;
+    private static final long CLS = 101;
+    private static final long SEP = 102;
 
     private static final String MODEL = "/all-minilm-l6-v2-q.onnx";
     private static final String TOKENIZER = "/all-minilm-l6-v2-q-tokenizer.json";
@@ -87,6 +91,7 @@ public final class MiniLmEmbedder implements AutoCloseable {
      * vectors: the first windows and, when the text is longer, the last one (attacks sit at the start or the end of
      * a document more often than in its middle).
      */
+    @Override
     public List<float[]> embedWindows(String text, int maxWindows) {
         if (maxWindows < 1) {
             throw new IllegalArgumentException("maxWindows must be positive, got " + maxWindows);
@@ -125,6 +130,38 @@ public final class MiniLmEmbedder implements AutoCloseable {
         return embedWindows(text, 1).get(0);
     }
 
+    /**
+     * The model's embedding of each word piece on its own ({@code [CLS] id [SEP]}, mean-pooled and L2-normalised) for
+     * the ids {@code from} to {@code from + count - 1}, computed as one batch: the raw material of
+     * {@link StaticEmbedder}'s table.
+     */
+    float[][] wordPieceVectors(int from, int count) {
+        long[] ids = new long[3 * count];
+        long[] mask = new long[3 * count];
+        long[] types = new long[3 * count];
+        for (int i = 0; i < count; i++) {
+            ids[3 * i] = CLS;
+            ids[3 * i + 1] = from + i;
+            ids[3 * i + 2] = SEP;
+        }
+        java.util.Arrays.fill(mask, 1L);
+        long[] shape = {count, 3};
+        try (OnnxTensor inputIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+             OnnxTensor attention = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+             OnnxTensor tokenTypes = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
+             OrtSession.Result result = session.run(Map.of(
+                     "input_ids", inputIds, "attention_mask", attention, "token_type_ids", tokenTypes))) {
+            float[][][] hidden = (float[][][]) result.get(0).getValue();
+            float[][] out = new float[count][];
+            for (int i = 0; i < count; i++) {
+                out[i] = meanPooled(hidden[i], 3);
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("MiniLM inference failed", e);
+        }
+    }
+
     private float[] embedIds(long[] ids) {
         int n = ids.length;
         long[] mask = new long[n];
@@ -136,27 +173,30 @@ public final class MiniLmEmbedder implements AutoCloseable {
              OnnxTensor tokenTypes = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
              OrtSession.Result result = session.run(Map.of(
                      "input_ids", inputIds, "attention_mask", attention, "token_type_ids", tokenTypes))) {
-            float[][][] hidden = (float[][][]) result.get(0).getValue();
-            float[] pooled = new float[DIMENSIONS];
-            for (int t = 0; t < n; t++) {
-                float[] h = hidden[0][t];
-                for (int d = 0; d < DIMENSIONS; d++) {
-                    pooled[d] += h[d];
-                }
-            }
-            double norm = 0;
-            for (int d = 0; d < DIMENSIONS; d++) {
-                pooled[d] /= n;
-                norm += (double) pooled[d] * pooled[d];
-            }
-            float inv = (float) (1.0 / Math.max(1e-12, Math.sqrt(norm)));
-            for (int d = 0; d < DIMENSIONS; d++) {
-                pooled[d] *= inv;
-            }
-            return pooled;
+            return meanPooled(((float[][][]) result.get(0).getValue())[0], n);
         } catch (OrtException e) {
             throw new IllegalStateException("MiniLM inference failed", e);
         }
+    }
+
+    private static float[] meanPooled(float[][] hidden, int n) {
+        float[] pooled = new float[DIMENSIONS];
+        for (int t = 0; t < n; t++) {
+            float[] h = hidden[t];
+            for (int d = 0; d < DIMENSIONS; d++) {
+                pooled[d] += h[d];
+            }
+        }
+        double norm = 0;
+        for (int d = 0; d < DIMENSIONS; d++) {
+            pooled[d] /= n;
+            norm += (double) pooled[d] * pooled[d];
+        }
+        float inv = (float) (1.0 / Math.max(1e-12, Math.sqrt(norm)));
+        for (int d = 0; d < DIMENSIONS; d++) {
+            pooled[d] *= inv;
+        }
+        return pooled;
     }
 
     @Override

@@ -16,15 +16,23 @@ import tools.jackson.databind.json.JsonMapper;
  * The trained heads and the embedding settings they were trained with, as stored in {@code heads.json}: a header
  * (data files with their SHA-256, training settings) and one {@link LinearHead} per task.
  *
+ * @param model the embedding the heads were trained on: {@value #MINILM}, {@value #STATIC} or {@value #NONE}
  * @param maxTokens word pieces per embedding window
  * @param maxWindows windows embedded per text
  * @param heads the heads by name ({@code pi_and_jailbreak}, {@code prompt.<RAI category>}, {@code response.<RAI category>})
  * @param header the training provenance, kept verbatim
  */
-public record SafetyHeads(int maxTokens, int maxWindows, Map<String, LinearHead> heads, String header) {
+public record SafetyHeads(String model, int maxTokens, int maxWindows, Map<String, LinearHead> heads, String header) {
 
     /** Where the committed weights live on the classpath. */
     public static final String RESOURCE = "/dev/sluice/safety/learned/heads.json";
+
+    /** MiniLM run on every window. */
+    public static final String MINILM = "all-minilm-l6-v2-q";
+    /** MiniLM's distilled static table ({@link StaticEmbedder}). */
+    public static final String STATIC = "minilm-static";
+    /** No embedding: the hashed words alone. */
+    public static final String NONE = "none";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -72,20 +80,20 @@ public record SafetyHeads(int maxTokens, int maxWindows, Map<String, LinearHead>
                 hashed[hs.get(i).asInt()] = (float) hs.get(i + 1).asDouble();
             }
             JsonNode t = h.get("thresholds");
-            double low = t.get("LOW").asDouble();
-            JsonNode gate = t.get("GATE"); // absent in files written before the cascade: LOW is the gate
             out.put(e.getKey(), new LinearHead(e.getKey(), weights, hashed, (float) h.get("b").asDouble(),
-                    low, t.get("MEDIUM").asDouble(), t.get("HIGH").asDouble(), gate == null ? low : gate.asDouble()));
+                    t.get("LOW").asDouble(), t.get("MEDIUM").asDouble(), t.get("HIGH").asDouble()));
         }
         JsonNode header = root.get("header");
-        return new SafetyHeads(embedding.get("maxTokens").asInt(), embedding.get("maxWindows").asInt(), out,
+        int maxWindows = embedding.get("maxWindows").asInt();
+        JsonNode model = embedding.get("model");
+        return new SafetyHeads(maxWindows == 0 ? NONE : model == null ? MINILM : model.asString(), embedding.get("maxTokens").asInt(), maxWindows, out,
                 header == null ? "{}" : JSON.writeValueAsString(header));
     }
 
     /** A compact, byte-stable JSON form: heads in name order, numbers with six significant digits. */
     public String toJson() {
         StringBuilder sb = new StringBuilder(heads.size() * 5000);
-        sb.append("{\"header\":").append(header).append(",\n\"embedding\":{\"model\":\"all-minilm-l6-v2-q\",\"hashBuckets\":")
+        sb.append("{\"header\":").append(header).append(",\n\"embedding\":{\"model\":\"").append(model).append("\",\"hashBuckets\":")
                 .append(HashedFeatures.BUCKETS).append(",\"maxTokens\":")
                 .append(maxTokens).append(",\"maxWindows\":").append(maxWindows).append("},\n\"heads\":{");
         boolean first = true;
@@ -94,7 +102,7 @@ public record SafetyHeads(int maxTokens, int maxWindows, Map<String, LinearHead>
             sb.append(first ? "\n" : ",\n");
             first = false;
             sb.append('"').append(name).append("\":{\"thresholds\":{\"LOW\":").append(num(h.low())).append(",\"MEDIUM\":")
-                    .append(num(h.medium())).append(",\"HIGH\":").append(num(h.high())).append(",\"GATE\":").append(num(h.gate()))
+                    .append(num(h.medium())).append(",\"HIGH\":").append(num(h.high()))
                     .append("},\"b\":")
                     .append(num(h.bias())).append(",\"w\":[");
             for (int i = 0; i < h.weights().length; i++) {

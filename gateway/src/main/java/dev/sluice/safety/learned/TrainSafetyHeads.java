@@ -17,24 +17,41 @@ import java.util.stream.Stream;
  *
  * <pre>
  * TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE] [--subset PERCENT] [--threads N]
- *                  [--words-only] [--tune]
+ *                  [--embedding static|minilm|none] [--tune]
  * </pre>
  *
  * <p>{@code --tune} runs the grid search that chose each head's L2 strength and positive-class weight (recorded in
  * {@link HeadSpec}) on the calibration split and prints it; it writes nothing.
  *
- * <p>{@code --words-only} trains heads on the hashed words alone (no embedding, written to {@code heads-words.json}):
- * the fast learned stage, microseconds per scan instead of tens of milliseconds.
+ * <p>{@code --embedding} chooses what the heads read beside the hashed words: {@code static} (the default and what the
+ * gateway ships: MiniLM's distilled table, {@link StaticEmbedder}, a fraction of a millisecond per text), {@code minilm}
+ * (MiniLM run on every window, tens of milliseconds; for comparison) or {@code none} (hashed words alone).
  *
  * <p>{@code --subset} trains on a deterministic sample of the rows (by a second hash) so that a test can re-run the
  * whole pipeline, embeddings included, in well under a minute.
  */
 public final class TrainSafetyHeads {
 
-    /** Word pieces per embedding window: the 2 KB latency budget allows a few short windows, not one long one. */
-    public static final int MAX_TOKENS = 128;
-    /** Windows per text: the first ones and the last. */
-    public static final int MAX_WINDOWS = 3;
+    /** What the heads read beside the hashed words, with its window size and the most windows per text. */
+    public enum Embedding {
+        /** MiniLM's distilled static table: every window of a text costs microseconds, so long texts get many. */
+        STATIC(SafetyHeads.STATIC, 128, 16),
+        /** MiniLM itself: the 2 KB latency budget allows a few short windows (the first ones and the last). */
+        MINILM(SafetyHeads.MINILM, 128, 3),
+        /** No embedding: the hashed words alone. */
+        NONE(SafetyHeads.NONE, 128, 0);
+
+        final String model;
+        final int maxTokens;
+        final int maxWindows;
+
+        Embedding(String model, int maxTokens, int maxWindows) {
+            this.model = model;
+            this.maxTokens = maxTokens;
+            this.maxWindows = maxWindows;
+        }
+    }
+
     static final int ITERATIONS = 400;
     static final double LEARNING_RATE = 0.05;
     /** Iterations per grid point of {@code --tune}: enough to rank the settings, a quarter of a full fit. */
@@ -43,7 +60,6 @@ public final class TrainSafetyHeads {
     static final double[] TUNE_POSITIVE_WEIGHT = {0.5, 1.0, 2.0};
 
     static final Path DEFAULT_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads.json");
-    static final Path DEFAULT_WORDS_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads-words.json");
 
     private TrainSafetyHeads() {}
 
@@ -54,18 +70,11 @@ public final class TrainSafetyHeads {
         Path out = DEFAULT_OUT;
         Path cache = Path.of("gateway/target/safety-embeddings/cache.bin");
         int subset = 100;
-        boolean wordsOnly = false;
+        Embedding embedding = Embedding.STATIC;
         boolean tune = false;
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("--words-only")) {
-                wordsOnly = true;
-                if (out.equals(DEFAULT_OUT)) {
-                    out = DEFAULT_WORDS_OUT;
-                }
-                continue;
-            }
             if (a.equals("--tune")) {
                 tune = true;
                 continue;
@@ -81,9 +90,10 @@ public final class TrainSafetyHeads {
                 case "--cache" -> cache = Path.of(v);
                 case "--subset" -> subset = Integer.parseInt(v);
                 case "--threads" -> threads = Integer.parseInt(v);
+                case "--embedding" -> embedding = Embedding.valueOf(v.toUpperCase(Locale.ROOT));
                 case "--help" -> {
                     System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE]"
-                            + " [--subset PERCENT] [--threads N] [--words-only] [--tune]");
+                            + " [--subset PERCENT] [--threads N] [--embedding static|minilm|none] [--tune]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);
@@ -97,10 +107,10 @@ public final class TrainSafetyHeads {
             throw new IllegalArgumentException("--subset must be a percentage in [1, 100], got " + subset);
         }
         if (tune) {
-            System.out.print(tune(data, extra, cache, subset, threads, wordsOnly));
+            System.out.print(tune(data, extra, cache, subset, threads, embedding));
             return;
         }
-        Result r = train(data, extra, cache, subset, threads, wordsOnly);
+        Result r = train(data, extra, cache, subset, threads, embedding);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, r.heads().toJson(), StandardCharsets.UTF_8);
         System.out.print(r.report());
@@ -113,24 +123,24 @@ public final class TrainSafetyHeads {
     /** Trains every head; {@code subsetPercent} below 100 keeps a deterministic sample of the rows. */
     public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads)
             throws Exception {
-        return train(dataDir, extra, cacheFile, subsetPercent, threads, false);
+        return train(dataDir, extra, cacheFile, subsetPercent, threads, Embedding.STATIC);
     }
 
-    /** As {@link #train(Path, List, Path, int, int)}; {@code wordsOnly} leaves the embedding out entirely. */
+    /** As {@link #train(Path, List, Path, int, int)}, with heads reading {@code embedding}. */
     public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                               boolean wordsOnly) throws Exception {
-        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, wordsOnly);
+                               Embedding embedding) throws Exception {
+        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, embedding);
         List<LabelledText> rows = p.rows();
         Map<LabelledText, RowFeatures> emb = p.features();
         Map<String, LinearHead> heads = new LinkedHashMap<>();
         StringBuilder report = new StringBuilder();
         report.append(String.format(Locale.ROOT, "rows: %d (subset %d%%)%n", rows.size(), subsetPercent));
         for (HeadSpec spec : HeadSpec.ALL) {
-            LinearHead head = trainHead(spec, rows, emb, wordsOnly);
+            LinearHead head = trainHead(spec, rows, emb, embedding);
             heads.put(spec.name(), head);
             report.append(Evaluation.report(spec, head, rows, emb));
         }
-        return new Result(new SafetyHeads(MAX_TOKENS, wordsOnly ? 0 : MAX_WINDOWS, heads, p.header()),
+        return new Result(new SafetyHeads(embedding.model, embedding.maxTokens, embedding.maxWindows, heads, p.header()),
                 report.toString());
     }
 
@@ -138,7 +148,7 @@ public final class TrainSafetyHeads {
     private record Prepared(List<LabelledText> rows, Map<LabelledText, RowFeatures> features, String header) {}
 
     private static Prepared prepare(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                                    boolean wordsOnly) throws Exception {
+                                    Embedding embedding) throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dataDir)) {
             s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(files::add);
@@ -169,24 +179,30 @@ public final class TrainSafetyHeads {
         }
         header.append("},\"split\":\"sha256(normalised text) mod 100: <70 train, <85 calibration, else test\"")
                 .append(",\"subsetPercent\":").append(subsetPercent).append(",\"features\":\"")
-                .append(wordsOnly ? "hashed words" : "MiniLM windows + hashed words").append('"')
+                .append(embedding == Embedding.NONE ? "hashed words" : embedding.model + " windows + hashed words").append('"')
                 .append(",\"training\":{\"loss\":\"logistic, max over windows, class-balanced\",\"optimizer\":\"full-batch Adam\"")
                 .append(",\"iterations\":").append(ITERATIONS).append(",\"learningRate\":").append(LEARNING_RATE)
-                .append(",\"fit\":").append(fitSettingsJson(wordsOnly)).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
-                        + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95,"
-                        + " GATE = highest <= LOW with recall >= 0.99\"}");
+                .append(",\"fit\":").append(fitSettingsJson(embedding)).append("},\"thresholds\":\"calibration split: MEDIUM = best F1 (capped by benign FPR"
+                        + " where set), HIGH = lowest >= MEDIUM with precision >= 0.95, LOW = highest <= MEDIUM with recall >= 0.95\"}");
 
         Map<LabelledText, List<float[]>> windows;
-        if (wordsOnly) {
+        if (embedding == Embedding.NONE) {
             // One all-zero window: the embedding weights get no gradient and stay 0, so the scanner skips the model.
             List<float[]> none = List.of(new float[MiniLmEmbedder.DIMENSIONS]);
             windows = new java.util.IdentityHashMap<>();
             for (LabelledText r : rows) {
                 windows.put(r, none);
             }
+        } else if (embedding == Embedding.STATIC) {
+            windows = new java.util.IdentityHashMap<>();
+            try (StaticEmbedder embedder = StaticEmbedder.load(embedding.maxTokens)) {
+                for (LabelledText r : rows) {
+                    windows.put(r, embedder.embedWindows(r.text(), embedding.maxWindows));
+                }
+            }
         } else {
-            try (MiniLmEmbedder embedder = MiniLmEmbedder.load(MAX_TOKENS, 1)) {
-                windows = CorpusEmbedder.embed(rows, embedder, MAX_WINDOWS, cacheFile, threads);
+            try (MiniLmEmbedder embedder = MiniLmEmbedder.load(embedding.maxTokens, 1)) {
+                windows = CorpusEmbedder.embed(rows, embedder, embedding.maxWindows, cacheFile, threads);
             }
         }
         Map<LabelledText, RowFeatures> emb = new java.util.IdentityHashMap<>();
@@ -198,15 +214,15 @@ public final class TrainSafetyHeads {
 
     /** Runs the settings grid search ({@code --tune}) and returns its table; writes nothing. */
     public static String tune(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                              boolean wordsOnly) throws Exception {
-        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, wordsOnly);
-        return tune(p.rows(), p.features(), wordsOnly, threads);
+                              Embedding embedding) throws Exception {
+        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, embedding);
+        return tune(p.rows(), p.features(), embedding, threads);
     }
 
-    private static String fitSettingsJson(boolean wordsOnly) {
+    private static String fitSettingsJson(Embedding embedding) {
         StringBuilder sb = new StringBuilder("{");
         for (HeadSpec spec : HeadSpec.ALL) {
-            FitSettings f = wordsOnly ? spec.words() : spec.full();
+            FitSettings f = spec.fit(embedding);
             sb.append(sb.length() == 1 ? "" : ",").append('"').append(spec.name()).append("\":{\"l2\":")
                     .append(f.l2()).append(",\"positiveWeight\":").append(f.positiveWeight()).append('}');
         }
@@ -219,16 +235,16 @@ public final class TrainSafetyHeads {
 
     /** Fits one head on the train split with its tuned settings and calibrates its thresholds on the calibration split. */
     static LinearHead trainHead(HeadSpec spec, List<LabelledText> rows, Map<LabelledText, RowFeatures> emb,
-                                boolean wordsOnly) {
-        FitSettings fs = wordsOnly ? spec.words() : spec.full();
+                                Embedding embedding) {
+        FitSettings fs = spec.fit(embedding);
         double[] w = fit(spec, rows, emb, fs, ITERATIONS);
-        LinearHead uncalibrated = rounded(spec, w, 0.5, 0.5, 0.5, 0.5);
+        LinearHead uncalibrated = rounded(spec, w, 0.5, 0.5, 0.5);
         double[] t = Evaluation.calibrate(spec, uncalibrated, rows, emb);
-        return rounded(spec, w, round(t[0]), round(t[1]), round(t[2]), Math.min(round(t[0]), round(t[3])));
+        return rounded(spec, w, round(t[0]), round(t[1]), round(t[2]));
     }
 
     /** Round to what heads.json stores before calibrating, so the thresholds fit the weights the scanner loads. */
-    private static LinearHead rounded(HeadSpec spec, double[] w, double low, double medium, double high, double gate) {
+    private static LinearHead rounded(HeadSpec spec, double[] w, double low, double medium, double high) {
         int d = MiniLmEmbedder.DIMENSIONS;
         int hb = HashedFeatures.BUCKETS;
         float[] weights = new float[d];
@@ -240,7 +256,7 @@ public final class TrainSafetyHeads {
             hashed[k] = (float) Double.parseDouble(SafetyHeads.num(w[d + k]));
         }
         float bias = (float) Double.parseDouble(SafetyHeads.num(w[d + hb]));
-        return new LinearHead(spec.name(), weights, hashed, bias, low, medium, high, gate);
+        return new LinearHead(spec.name(), weights, hashed, bias, low, medium, high);
     }
 
     /**
@@ -249,7 +265,7 @@ public final class TrainSafetyHeads {
      * features, computed once) and scored by its F1 on the calibration split at its calibrated MEDIUM threshold (the
      * test split is never looked at). Ties keep the earlier grid point; the current default comes first.
      */
-    static String tune(List<LabelledText> rows, Map<LabelledText, RowFeatures> emb, boolean wordsOnly, int threads)
+    static String tune(List<LabelledText> rows, Map<LabelledText, RowFeatures> emb, Embedding embedding, int threads)
             throws Exception {
         StringBuilder out = new StringBuilder();
         List<FitSettings> grid = new ArrayList<>();
@@ -269,7 +285,7 @@ public final class TrainSafetyHeads {
                 for (FitSettings fs : grid) {
                     f1s.add(pool.submit(() -> {
                         double[] w = fit(spec, rows, emb, fs, TUNE_ITERATIONS);
-                        LinearHead h = rounded(spec, w, 0.5, 0.5, 0.5, 0.5);
+                        LinearHead h = rounded(spec, w, 0.5, 0.5, 0.5);
                         double[] t = Evaluation.calibrate(spec, h, rows, emb);
                         return Evaluation.calibrationF1(spec, h, rows, emb, t[1]);
                     }));
@@ -286,7 +302,7 @@ public final class TrainSafetyHeads {
                     }
                 }
                 out.append(String.format(Locale.ROOT, "%s chosen (%s): l2 %s positiveWeight %s%n", spec.name(),
-                        wordsOnly ? "words" : "full", best.l2(), best.positiveWeight()));
+                        embedding.name().toLowerCase(Locale.ROOT), best.l2(), best.positiveWeight()));
             }
         } finally {
             pool.shutdownNow();

@@ -29,17 +29,18 @@ import tools.jackson.databind.node.ObjectNode;
  * Screens one streamed (SSE) response as it flows, releasing text to the client only once it has been screened.
  *
  * <p>The text of each chunk ({@code choices[0].delta.content}, or {@code choices[0].text} for completions) is
- * appended to a pending buffer. Once at least a step (an eighth of the hold-back window) more than the window is
- * pending, the pending text is screened together with the last window of already released text (so a violation
- * split across chunks or events is seen whole), and all but the last window is released, re-emitted as one OpenAI
- * chunk of the same shape. Screening every step rather than every chunk bounds the scans (a learned-stage scan can
- * take tens of milliseconds of CPU) to about one per step of text whatever the chunk size. Events without text (the
+ * appended to a pending buffer. Once a whole hold-back window is pending, the pending text is screened together with
+ * the last window of already released text (so a violation split across chunks or events is seen whole), and all but
+ * the last window less a step (an eighth of the window) is released, re-emitted as one OpenAI chunk of the same shape:
+ * the client never waits for more than a window of text, and the next scan comes a step of text later. Screening every
+ * step rather than every chunk bounds the scans to about one per step of text whatever the chunk size. Events without text (the
  * role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before them. At the end
  * of the stream everything pending is screened and released.
  *
  * <p>On a violation the stream ends with the template's error as a {@code data:} event; released text had been
- * screened clean with everything that followed it up to a window later, so no text past the window that ends in a
- * violation reaches the client. Each scan covers at most two windows plus a step and one upstream chunk, so the cost
+ * screened clean with everything that followed it up to a window less a step later, so a violation that short is
+ * caught before any of it is released, and of a longer one nothing within that distance of its end reaches the
+ * client. Each scan covers at most two windows plus a step and one upstream chunk, so the cost
  * grows linearly with the response. INSPECT_ONLY templates screen the same way and never cut the stream.
  *
  * <p>At most one scan per stream runs at a time: each call's events are read at once, but its screening step is
@@ -72,6 +73,8 @@ final class StreamScreener {
     private final SafetyTemplate template;
     private final int window;
     private final int step;
+    /** What stays pending after a release: the window less a step. */
+    private final int kept;
     private final Screener screener;
     private final Supplier<SafetyMetrics> metrics;
     private final String requestId;
@@ -92,12 +95,13 @@ final class StreamScreener {
         this.template = template;
         window = windowChars;
         step = stepChars(windowChars);
+        kept = windowChars - step;
         this.screener = screener;
         this.metrics = metrics;
         this.requestId = requestId;
     }
 
-    /** The least new text (in characters) that triggers a scan before the end of the stream. */
+    /** The new text (in characters) after which the next scan comes, once the first window has filled. */
     static int stepChars(int windowChars) {
         return Math.max(1, windowChars / 8);
     }
@@ -133,8 +137,8 @@ final class StreamScreener {
         if (wholeMode) {
             return end ? screenWhole() : released(new byte[0]);
         }
-        final int releasable = end ? pending.length() : pending.length() - window;
-        if (releasable <= 0 || !end && releasable < step) {
+        final int releasable = end ? pending.length() : pending.length() >= window ? pending.length() - kept : 0;
+        if (releasable <= 0) {
             return released(emit(0, null));
         }
         final String scanned = context + pending;

@@ -43,34 +43,6 @@ class LinearHeadTest {
     void thresholdsOutOfOrderAreRejected() {
         assertThatThrownBy(() -> head(0.7, 0.6, 0.9)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("low <= medium <= high");
-        float[] w = new float[MiniLmEmbedder.DIMENSIONS];
-        assertThatThrownBy(() -> new LinearHead("t", w, new float[HashedFeatures.BUCKETS], 0f, 0.3, 0.6, 0.9, 0.4))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate <= low");
-    }
-
-    @Test
-    void theCascadeDecidesOnlyBelowTheGateOrAtHigh() {
-        float[] w = new float[MiniLmEmbedder.DIMENSIONS];
-        LinearHead h = new LinearHead("t", w, new float[HashedFeatures.BUCKETS], 0f, 0.3, 0.6, 0.9, 0.1);
-        assertThat(h.decides(0.09)).isTrue();
-        assertThat(h.decides(0.1)).isFalse();
-        assertThat(h.decides(0.5)).isFalse();
-        assertThat(h.decides(0.89)).isFalse();
-        assertThat(h.decides(0.9)).isTrue();
-        // without a calibrated gate, LOW is the gate
-        assertThat(head(0.3, 0.6, 0.9).gate()).isEqualTo(0.3);
-    }
-
-    @Test
-    void theGateIsStoredAndAFileWithoutOneFallsBackToLow() {
-        SafetyHeads heads = SafetyHeads.loadResource(LearnedStage.WORDS_RESOURCE);
-        String json = heads.toJson();
-        assertThat(json).contains("\"GATE\":");
-        assertThat(SafetyHeads.parse(json).head(LearnedStage.PI_HEAD).gate())
-                .isEqualTo(heads.head(LearnedStage.PI_HEAD).gate());
-        SafetyHeads old = SafetyHeads.parse(json.replaceAll(",\"GATE\":[-0-9.e]+", ""));
-        LinearHead pi = old.head(LearnedStage.PI_HEAD);
-        assertThat(pi.gate()).isEqualTo(pi.low());
     }
 
     @Test
@@ -79,7 +51,6 @@ class LinearHeadTest {
         for (LinearHead h : heads.heads().values()) {
             assertThat(h.low()).as(h.name()).isGreaterThan(0).isLessThanOrEqualTo(h.medium());
             assertThat(h.high()).as(h.name()).isLessThan(1).isGreaterThanOrEqualTo(h.medium());
-            assertThat(h.gate()).as(h.name()).isGreaterThan(0).isLessThanOrEqualTo(h.low());
         }
     }
 

@@ -12,15 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The training program reproduces the committed subset artefact from scratch (embeddings included, no cache). The
- * full heads take several minutes; their byte-identical reproduction is checked by running {@code scripts/train-safety}
- * twice (see docs/safety-detectors.md).
+ * The training programs reproduce the committed artefacts from scratch: the distilled static table byte for byte, and
+ * the heads trained on it (the shared data plus the project's own {@code data/safety}) byte for byte.
  */
 class TrainSafetyHeadsTest {
 
-    /** The subset the committed test artefact was trained on. */
+    /** The subset the grid-search check runs on. */
     static final int SUBSET_PERCENT = 6;
-    static final String SUBSET_ARTEFACT = "/dev/sluice/safety/learned/heads-subset6.json";
 
     /**
      * The training data: {@code SLUICE_SAFETY_TRAIN}, else {@code ../shared/safety-train} beside the project (tests run
@@ -36,33 +34,39 @@ class TrainSafetyHeadsTest {
         return Files.isDirectory(besideProject) ? besideProject : Path.of("/work/shared/safety-train");
     }
 
+    /** The project's own labelled data, {@code data/safety} (tests run in the gateway module's folder). */
+    static Path ownData() {
+        return Path.of("../data/safety").toAbsolutePath().normalize();
+    }
+
     @Test
-    void subsetTrainingFromScratchReproducesTheCommittedArtefact(@TempDir Path tmp) throws Exception {
+    void distillationReproducesTheCommittedStaticTable() throws Exception {
         Path data = dataDir();
         assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
                 + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
-        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(), tmp.resolve("cache.bin"), SUBSET_PERCENT, 2);
+        byte[] expected;
+        try (var in = getClass().getResourceAsStream(StaticEmbedder.RESOURCE)) {
+            assertThat(in).as("committed table " + StaticEmbedder.RESOURCE).isNotNull();
+            expected = in.readAllBytes();
+        }
+        byte[] distilled = DistillStaticEmbeddings.distill(DistillStaticEmbeddings.rows(data, List.of(ownData())), 2);
+        assertThat(distilled).as("a fresh distillation equals the committed table").isEqualTo(expected);
+    }
+
+    @Test
+    void trainingFromScratchReproducesTheCommittedHeads(@TempDir Path tmp) throws Exception {
+        Path data = dataDir();
+        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
+                + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
+        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(ownData()), tmp.resolve("unused.bin"), 100, 1,
+                TrainSafetyHeads.Embedding.STATIC);
         String expected;
-        try (var in = getClass().getResourceAsStream(SUBSET_ARTEFACT)) {
-            assertThat(in).as("committed artefact " + SUBSET_ARTEFACT).isNotNull();
+        try (var in = getClass().getResourceAsStream(SafetyHeads.RESOURCE)) {
             expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(r.heads().toJson()).isEqualTo(expected);
         assertThat(r.heads().heads()).containsKeys(LearnedStage.PI_HEAD, "prompt.HATE_SPEECH", "response.DANGEROUS");
-    }
-
-    @Test
-    void wordsOnlyTrainingReproducesTheCommittedFastHeadsExactly(@TempDir Path tmp) throws Exception {
-        Path data = dataDir();
-        assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
-                + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
-        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(), tmp.resolve("unused.bin"), 100, 1, true);
-        String expected;
-        try (var in = getClass().getResourceAsStream(LearnedStage.WORDS_RESOURCE)) {
-            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        assertThat(r.heads().toJson()).isEqualTo(expected);
-        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("words-only training embeds nothing").isFalse();
+        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("static training caches no MiniLM embeddings").isFalse();
     }
 
     @Test
@@ -70,14 +74,15 @@ class TrainSafetyHeadsTest {
         Path data = dataDir();
         assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
                 + " (set SLUICE_SAFETY_TRAIN); skipping the grid search check");
-        String table = TrainSafetyHeads.tune(data, List.of(), tmp.resolve("unused.bin"), SUBSET_PERCENT, 2, true);
+        String table = TrainSafetyHeads.tune(data, List.of(), tmp.resolve("unused.bin"), SUBSET_PERCENT, 2,
+                TrainSafetyHeads.Embedding.NONE);
         int points = TrainSafetyHeads.TUNE_L2.length * TrainSafetyHeads.TUNE_POSITIVE_WEIGHT.length;
         for (HeadSpec spec : HeadSpec.ALL) {
             assertThat(table.lines().filter(l -> l.startsWith(spec.name() + " ") && l.contains("calibration F1")))
                     .as(spec.name()).hasSize(points);
-            assertThat(table).contains(spec.name() + " chosen (words): l2 ");
+            assertThat(table).contains(spec.name() + " chosen (none): l2 ");
         }
-        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("words-only tuning embeds nothing").isFalse();
+        assertThat(Files.exists(tmp.resolve("unused.bin"))).as("tuning on the hashed words embeds nothing").isFalse();
     }
 
     @Test
@@ -93,8 +98,9 @@ class TrainSafetyHeadsTest {
     void committedFullHeadsNameTheirDataAndSettings() {
         SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
         assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
-                + TrainSafetyHeads.ITERATIONS, "\"pi_and_jailbreak\":{\"l2\":" + HeadSpec.ALL.get(0).full().l2());
-        assertThat(heads.maxTokens()).isEqualTo(TrainSafetyHeads.MAX_TOKENS);
+                + TrainSafetyHeads.ITERATIONS, "\"pi_and_jailbreak\":{\"l2\":" + HeadSpec.ALL.get(0).full().l2(), "toxic-own.jsonl");
+        assertThat(heads.model()).isEqualTo(SafetyHeads.STATIC);
+        assertThat(heads.maxTokens()).isEqualTo(TrainSafetyHeads.Embedding.STATIC.maxTokens);
         assertThat(heads.heads()).hasSize(HeadSpec.ALL.size());
         // what toJson writes parses back to the same file: the scanner uses exactly the stored numbers
         assertThat(SafetyHeads.parse(heads.toJson()).toJson()).isEqualTo(heads.toJson());

@@ -112,14 +112,14 @@ class StreamScreenerTest {
             final String c = String.valueOf((char) ('a' + i % 26));
             sent.append(c);
             got.append(released(await(s.onEvents(chunk(c), false))));
-            // Released text always trails by at least the window, and by less than the window plus a step.
-            assertThat(sent.length() - got.length()).isBetween(Math.min(sent.length(), WINDOW), WINDOW + step - 1);
+            // Released text always trails by at least the window less a step, and never by a whole window.
+            assertThat(sent.length() - got.length()).isBetween(Math.min(sent.length(), WINDOW - step), WINDOW - 1);
         }
         got.append(released(await(s.onEvents(new byte[0], true))));
         assertThat(got.toString()).isEqualTo(sent.toString());
-        // Scans once 18, 20, ..., 40 characters have arrived (window plus a step, then every step), and at the end;
+        // Scans once 16, 18, ..., 40 characters have arrived (the window, then every step), and at the end;
         // screening every chunk past the window would have scanned 25 times.
-        assertThat(started).hasSize(13);
+        assertThat(started).hasSize(14);
         // Each scan covers the window already released as context plus what is pending: never more than two
         // windows and a step.
         assertThat(started).allSatisfy(t -> assertThat(t.length()).isLessThanOrEqualTo(2 * WINDOW + step));
@@ -130,7 +130,7 @@ class StreamScreenerTest {
         final StreamScreener s = screener();
         gate.drainPermits();
         final List<CompletableFuture<ExtensionResult>> calls = new ArrayList<>();
-        // 20 characters: the window plus a step, so this call starts a scan, which the gate holds.
+        // 20 characters: more than the window, so this call starts a scan, which the gate holds.
         calls.add(s.onEvents(chunk("0123456789abcdefghij"), false));
         assertThat(started.poll(30, TimeUnit.SECONDS)).isEqualTo("0123456789abcdefghij");
         // A caller that stops waiting (a fail-open timeout, say) sends more while that scan runs.
@@ -141,16 +141,17 @@ class StreamScreenerTest {
         assertThat(calls).allSatisfy(f -> assertThat(f).isNotDone());
 
         gate.release();
-        assertThat(released(await(calls.get(0)))).isEqualTo("0123");
+        // all but the window less a step (14 characters) is released
+        assertThat(released(await(calls.get(0)))).isEqualTo("012345");
         // The next call's scan covers all the text taken so far, not just its own chunk.
-        assertThat(started.poll(30, TimeUnit.SECONDS)).isEqualTo("0123" + "456789abcdefghij" + "KLMNOPQRSTUVWXY");
+        assertThat(started.poll(30, TimeUnit.SECONDS)).isEqualTo("012345" + "6789abcdefghij" + "KLMNOPQRSTUVWXY");
         gate.release();
-        final StringBuilder got = new StringBuilder("0123");
+        final StringBuilder got = new StringBuilder("012345");
         for (CompletableFuture<ExtensionResult> f : calls.subList(1, calls.size())) {
             got.append(released(await(f)));
         }
-        assertThat(got.toString()).isEqualTo("0123456789abcdefghijKLMNOPQRSTUVWXY".substring(0, 35 - WINDOW));
-        // The two later calls found less than a step of new text to release: no scan of their own.
+        assertThat(got.toString()).isEqualTo("0123456789abcdefghijKLMNOPQRSTUVWXY".substring(0, 35 - WINDOW + 2));
+        // The two later calls found less than a window pending: no scan of their own.
         assertThat(started).isEmpty();
         gate.release();
         got.append(released(await(s.onEvents(new byte[0], true))));
@@ -169,7 +170,7 @@ class StreamScreenerTest {
         final CompletableFuture<ExtensionResult> mb = s.onEvents(chunk("MB recipe follows now"), false);
         gate.release(10);
         final String firstText = released(await(first));
-        assertThat(firstText).isEqualTo(before.substring(0, before.length() - WINDOW));
+        assertThat(firstText).isEqualTo(before.substring(0, before.length() - WINDOW + StreamScreener.stepChars(WINDOW)));
         // The scan after the first covers both halves of the word and ends the stream.
         assertThat(released(await(bo))).isNull();
         assertThat(await(bo)).isInstanceOf(ExtensionResult.ImmediateResponse.class);
