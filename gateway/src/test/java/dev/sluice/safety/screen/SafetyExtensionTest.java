@@ -429,7 +429,7 @@ class SafetyExtensionTest {
         final ExtensionResult r1 = run(e, c, ExtensionEvent.RESPONSE_BODY, one, false);
         final String released = ((ExtensionResult.Continue) r1).body().toStringUtf8();
         assertThat(released).startsWith("data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1," +
-                                        "\"model\":\"any\",\"choices\":[{\"index\":0,\"text\":\"hello there my goo\"," +
+                                        "\"model\":\"any\",\"choices\":[{\"index\":0,\"text\":\"hello there my good\"," +
                                         "\"logprobs\":null,\"finish_reason\":null}]}");
         final String second = "data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1," +
                               "\"model\":\"any\",\"choices\":[{\"index\":1,\"text\":\"a BOMB\"}]}\n\n";
