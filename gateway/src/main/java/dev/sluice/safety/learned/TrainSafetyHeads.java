@@ -56,7 +56,7 @@ public final class TrainSafetyHeads {
     static final double LEARNING_RATE = 0.05;
     /** Iterations per grid point of {@code --tune}: enough to rank the settings, a quarter of a full fit. */
     static final int TUNE_ITERATIONS = 100;
-    static final double[] TUNE_L2 = {1e-5, 1e-4, 1e-3};
+    static final double[] TUNE_L2 = {1e-6, 1e-5, 1e-4, 1e-3};
     static final double[] TUNE_POSITIVE_WEIGHT = {0.5, 1.0, 2.0};
 
     static final Path DEFAULT_OUT = Path.of("gateway/src/main/resources/dev/sluice/safety/learned/heads.json");
