@@ -73,11 +73,6 @@ public final class DefaultSafetyScanner implements SafetyScanner {
         return new DefaultSafetyScanner(UrlBlocklist.bundled(), timed(() -> LearnedStage.load(headsFile)));
     }
 
-    /** The learned stage, or {@code null} for a rules-only scanner. */
-    @Nullable LearnedStage learnedStage() {
-        return learned;
-    }
-
     /** The rules stage only (no model is loaded), with the bundled URL blocklist. */
     public static DefaultSafetyScanner rulesOnly() {
         return new DefaultSafetyScanner(UrlBlocklist.bundled(), null);

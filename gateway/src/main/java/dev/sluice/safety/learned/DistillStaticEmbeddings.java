@@ -68,7 +68,7 @@ public final class DistillStaticEmbeddings {
         int vocab = MiniLmEmbedder.VOCABULARY;
         float[][] vectors = new float[vocab][];
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (MiniLmEmbedder model = MiniLmEmbedder.load(16, 1)) {
+        try (MiniLmEmbedder model = MiniLmEmbedder.load(16, 1)) { // the window size is unused: three ids per input
             List<Future<?>> batches = new ArrayList<>();
             for (int from = 0; from < vocab; from += BATCH) {
                 int start = from;

@@ -85,8 +85,9 @@ public record SafetyHeads(String model, int maxTokens, int maxWindows, Map<Strin
         }
         JsonNode header = root.get("header");
         int maxWindows = embedding.get("maxWindows").asInt();
-        JsonNode model = embedding.get("model");
-        return new SafetyHeads(maxWindows == 0 ? NONE : model == null ? MINILM : model.asString(), embedding.get("maxTokens").asInt(), maxWindows, out,
+        // Files written before the static table name MiniLM even for word-only heads (no windows): those read nothing.
+        String model = maxWindows == 0 ? NONE : embedding.path("model").asString(MINILM);
+        return new SafetyHeads(model, embedding.get("maxTokens").asInt(), maxWindows, out,
                 header == null ? "{}" : JSON.writeValueAsString(header));
     }
 

@@ -120,13 +120,10 @@ public final class TrainSafetyHeads {
     /** The trained heads and the held-out report. */
     public record Result(SafetyHeads heads, String report) {}
 
-    /** Trains every head; {@code subsetPercent} below 100 keeps a deterministic sample of the rows. */
-    public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads)
-            throws Exception {
-        return train(dataDir, extra, cacheFile, subsetPercent, threads, Embedding.STATIC);
-    }
-
-    /** As {@link #train(Path, List, Path, int, int)}, with heads reading {@code embedding}. */
+    /**
+     * Trains every head on {@code embedding} beside the hashed words; {@code subsetPercent} below 100 keeps a
+     * deterministic sample of the rows.
+     */
     public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
                                Embedding embedding) throws Exception {
         Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, embedding);
