@@ -109,8 +109,8 @@ public final class DistillStaticEmbeddings {
                 for (float x : vectors[t]) {
                     max = Math.max(max, Math.abs(x));
                 }
-                // One scale per word piece, int8 values: a quarter of the floats' size, and the rounding error is far
-                // below what separates the heads' classes.
+                // One scale per word piece, int8 values: a quarter of the floats' size; each value is off by at most
+                // half a step, 1/254 of the row's largest value, and the heads are trained on the rounded table.
                 float scale = (float) (weight[t] * max / 127.0);
                 out.writeFloat(scale);
                 quantized[t] = new byte[vectors[t].length];
