@@ -14,6 +14,7 @@ import dev.sluice.safety.FilterKind;
 import dev.sluice.safety.InfoTypes;
 import dev.sluice.safety.RaiCategory;
 import dev.sluice.safety.SensitiveFinding;
+import dev.sluice.safety.learned.Confusion;
 import dev.sluice.safety.learned.LabelledText;
 import dev.sluice.safety.learned.TrainingData;
 
@@ -55,50 +56,24 @@ public final class HeldOutReport {
         return args[i];
     }
 
-    private static final class Tally {
-        int tp;
-        int fp;
-        int fn;
-        int tn;
-
-        void add(boolean positive, boolean flagged) {
-            if (positive) {
-                if (flagged) {
-                    tp++;
-                } else {
-                    fn++;
-                }
-            } else if (flagged) {
-                fp++;
-            } else {
-                tn++;
-            }
-        }
-
-        String line(String what) {
-            double p = tp + fp == 0 ? 1 : (double) tp / (tp + fp);
-            double r = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
-            double f1 = p + r == 0 ? 0 : 2 * p * r / (p + r);
-            double fpr = fp + tn == 0 ? 0 : (double) fp / (fp + tn);
-            return String.format(Locale.ROOT, "%-44s P %.3f  R %.3f  F1 %.3f  FPR %.4f  (tp %d fp %d fn %d tn %d)%n",
-                    what, p, r, f1, fpr, tp, fp, fn, tn);
-        }
+    private static String line(String what, Confusion c) {
+        return String.format(Locale.ROOT, "%-44s %s%n", what, c);
     }
 
     static String report(DefaultSafetyScanner scanner, List<LabelledText> test) {
         Set<FilterKind> all = EnumSet.allOf(FilterKind.class);
-        Tally pi = new Tally();
-        Tally piBenign = new Tally();
-        Tally piResponse = new Tally();
-        Tally[] rai = new Tally[RaiCategory.values().length];
-        Tally[] raiResponse = new Tally[RaiCategory.values().length];
+        Confusion pi = new Confusion();
+        Confusion piBenign = new Confusion();
+        Confusion piResponse = new Confusion();
+        Confusion[] rai = new Confusion[RaiCategory.values().length];
+        Confusion[] raiResponse = new Confusion[RaiCategory.values().length];
         for (int i = 0; i < rai.length; i++) {
-            rai[i] = new Tally();
-            raiResponse[i] = new Tally();
+            rai[i] = new Confusion();
+            raiResponse[i] = new Confusion();
         }
-        Tally card = new Tally();
-        Tally ssn = new Tally();
-        Tally sdpSafe = new Tally();
+        Confusion card = new Confusion();
+        Confusion ssn = new Confusion();
+        Confusion sdpSafe = new Confusion();
         List<Long> nanos = new ArrayList<>();
         for (LabelledText r : test) {
             boolean response = r.isResponse();
@@ -147,18 +122,18 @@ public final class HeldOutReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "held-out test split: %d rows, scanner %s%n", test.size(),
                 scanner.describe()));
-        sb.append(pi.line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)"));
-        sb.append(piBenign.line("pi_and_jailbreak on benign.jsonl"));
-        sb.append(piResponse.line("pi_and_jailbreak on responses"));
+        sb.append(line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)", pi));
+        sb.append(line("pi_and_jailbreak on benign.jsonl", piBenign));
+        sb.append(line("pi_and_jailbreak on responses", piResponse));
         for (RaiCategory c : RaiCategory.values()) {
-            sb.append(rai[c.ordinal()].line("prompt " + c + " MEDIUM_AND_ABOVE"));
+            sb.append(line("prompt " + c + " MEDIUM_AND_ABOVE", rai[c.ordinal()]));
         }
         for (RaiCategory c : RaiCategory.values()) {
-            sb.append(raiResponse[c.ordinal()].line("response " + c + " MEDIUM_AND_ABOVE"));
+            sb.append(line("response " + c + " MEDIUM_AND_ABOVE", raiResponse[c.ordinal()]));
         }
-        sb.append(card.line("CREDIT_CARD_NUMBER (sensitive_data + benign)"));
-        sb.append(ssn.line("US_SOCIAL_SECURITY_NUMBER (sensitive_data + benign)"));
-        sb.append(sdpSafe.line("any sensitive finding on safe rows"));
+        sb.append(line("CREDIT_CARD_NUMBER (sensitive_data + benign)", card));
+        sb.append(line("US_SOCIAL_SECURITY_NUMBER (sensitive_data + benign)", ssn));
+        sb.append(line("any sensitive finding on safe rows", sdpSafe));
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         sb.append(String.format(Locale.ROOT, "scan latency over these rows (all families, any length): p50 %.2f ms, p99 %.2f ms%n",
                 sorted[sorted.length / 2] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6));

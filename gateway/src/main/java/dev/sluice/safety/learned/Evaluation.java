@@ -20,27 +20,6 @@ final class Evaluation {
 
     private Evaluation() {}
 
-    /** Counts at one threshold. */
-    record Counts(int tp, int fp, int fn, int tn) {
-        double precision() {
-            return tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
-        }
-
-        double recall() {
-            return tp + fn == 0 ? 0.0 : (double) tp / (tp + fn);
-        }
-
-        double f1() {
-            double p = precision();
-            double r = recall();
-            return p + r == 0 ? 0 : 2 * p * r / (p + r);
-        }
-
-        double fpr() {
-            return fp + tn == 0 ? 0 : (double) fp / (fp + tn);
-        }
-    }
-
     private record Scored(LabelledText row, boolean positive, double score) {}
 
     private static List<Scored> scored(HeadSpec spec, LinearHead head, List<LabelledText> rows,
@@ -56,26 +35,12 @@ final class Evaluation {
         return out;
     }
 
-    private static Counts counts(List<Scored> s, double threshold) {
-        int tp = 0;
-        int fp = 0;
-        int fn = 0;
-        int tn = 0;
+    private static Confusion counts(List<Scored> s, double threshold) {
+        Confusion c = new Confusion();
         for (Scored x : s) {
-            boolean flagged = x.score() >= threshold;
-            if (x.positive()) {
-                if (flagged) {
-                    tp++;
-                } else {
-                    fn++;
-                }
-            } else if (flagged) {
-                fp++;
-            } else {
-                tn++;
-            }
+            c.add(x.positive(), x.score() >= threshold);
         }
-        return new Counts(tp, fp, fn, tn);
+        return c;
     }
 
     private static double benignFpr(List<Scored> s, double threshold) {
@@ -156,9 +121,8 @@ final class Evaluation {
         return counts(scored(spec, head, rows, emb, LabelledText.Split.CALIBRATION), threshold).f1();
     }
 
-    private static String line(String what, Counts c) {
-        return String.format(Locale.ROOT, "  %-34s P %.3f  R %.3f  F1 %.3f  FPR %.3f  (tp %d fp %d fn %d tn %d)%n",
-                what, c.precision(), c.recall(), c.f1(), c.fpr(), c.tp(), c.fp(), c.fn(), c.tn());
+    private static String line(String what, Confusion c) {
+        return String.format(Locale.ROOT, "  %-34s %s%n", what, c);
     }
 
     /** Precision, recall, F1 and FPR of one head on the held-out test split, overall, per level and per file. */
