@@ -51,32 +51,6 @@ public record GatewayConfig(
         safetyTemplates = List.copyOf(safetyTemplates);
     }
 
-    /** Creates a snapshot without safety templates. */
-    public GatewayConfig(Path source, List<Resource<GatewaySpec>> gateways, List<Resource<HttpRouteSpec>> httpRoutes,
-                         List<Resource<InferencePoolSpec>> inferencePools,
-                         List<Resource<ModelServerSpec>> modelServers,
-                         List<Resource<InferenceObjectiveSpec>> inferenceObjectives,
-                         List<Resource<InferenceModelRewriteSpec>> inferenceModelRewrites,
-                         List<Resource<TrafficExtensionSpec>> trafficExtensions,
-                         List<Resource<BackendPolicySpec>> backendPolicies,
-                         List<Resource<ConfigMapSpec>> configMaps, List<Resource<ApiProductSpec>> apiProducts) {
-        this(source, gateways, httpRoutes, inferencePools, modelServers, inferenceObjectives, inferenceModelRewrites,
-             trafficExtensions, backendPolicies, configMaps, apiProducts, List.of());
-    }
-
-    /** Creates a snapshot without API products. */
-    public GatewayConfig(Path source, List<Resource<GatewaySpec>> gateways, List<Resource<HttpRouteSpec>> httpRoutes,
-                         List<Resource<InferencePoolSpec>> inferencePools,
-                         List<Resource<ModelServerSpec>> modelServers,
-                         List<Resource<InferenceObjectiveSpec>> inferenceObjectives,
-                         List<Resource<InferenceModelRewriteSpec>> inferenceModelRewrites,
-                         List<Resource<TrafficExtensionSpec>> trafficExtensions,
-                         List<Resource<BackendPolicySpec>> backendPolicies,
-                         List<Resource<ConfigMapSpec>> configMaps) {
-        this(source, gateways, httpRoutes, inferencePools, modelServers, inferenceObjectives, inferenceModelRewrites,
-             trafficExtensions, backendPolicies, configMaps, List.of());
-    }
-
     /** Returns the pool with the given name. */
     public Optional<Resource<InferencePoolSpec>> pool(String name) {
         return inferencePools.stream().filter(r -> r.metadata().name().equals(name)).findFirst();

@@ -57,7 +57,7 @@ class QuickstartTest {
                                        gw.location())),
                 loaded.httpRoutes(), loaded.inferencePools(), loaded.modelServers(), loaded.inferenceObjectives(),
                 loaded.inferenceModelRewrites(), loaded.trafficExtensions(), loaded.backendPolicies(),
-                loaded.configMaps());
+                loaded.configMaps(), loaded.apiProducts(), loaded.safetyTemplates());
         try (GatewayServer server = GatewayServer.start(config, new GatewayServer.Options().admin("127.0.0.1", 0))) {
             final AggregatedHttpResponse r = WebClient.of("http://127.0.0.1:" + port).execute(
                     RequestHeaders.of(HttpMethod.POST, "/v1/completions", "content-type", MediaType.JSON),
