@@ -56,11 +56,7 @@ final class SafetyExtension implements Extension {
 
     @Override
     public CompletableFuture<ExtensionResult> handle(ExtensionCall call, ExtensionMessage message) {
-        Flow flow = (Flow) call.state().get(stateKey);
-        if (flow == null) {
-            flow = new Flow();
-            call.state().put(stateKey, flow);
-        }
+        final Flow flow = (Flow) call.state().computeIfAbsent(stateKey, k -> new Flow());
         return switch (message.event()) {
             case REQUEST_BODY -> onRequestBody(call, (ExtensionMessage.Body) message);
             case RESPONSE_HEADERS -> {
