@@ -15,6 +15,7 @@ import dev.sluice.safety.InfoTypes;
 import dev.sluice.safety.RaiCategory;
 import dev.sluice.safety.SensitiveFinding;
 import dev.sluice.safety.learned.Confusion;
+import dev.sluice.safety.learned.LabelReviews;
 import dev.sluice.safety.learned.LabelledText;
 import dev.sluice.safety.learned.TrainingData;
 
@@ -22,8 +23,9 @@ import dev.sluice.safety.learned.TrainingData;
  * Scores the whole scanner (rules and learned stage combined, as the gateway runs it) on the held-out test split of
  * the training data and prints the goal figures: prompt injection and jailbreak, the four RAI categories at
  * MEDIUM_AND_ABOVE, and credit card and SSN recall with false positives. Usage: {@code HeldOutReport DATA_DIR
- * [--extra DIR] [--rules-only | --heads FILE]} ({@code --extra}: more labelled files, such as {@code data/safety},
- * whose test split is scored too; {@code --heads}: a {@code heads.json} other than the committed one).
+ * [--extra DIR] [--reviews FILE] [--rules-only | --heads FILE]} ({@code --extra}: more labelled files, such as
+ * {@code data/safety}, whose test split is scored too; {@code --reviews}: score against the corrected labels of a
+ * {@link LabelReviews} file; {@code --heads}: a {@code heads.json} other than the committed one).
  */
 public final class HeldOutReport {
 
@@ -32,20 +34,23 @@ public final class HeldOutReport {
     /** Command-line entry point. */
     public static void main(String[] args) {
         if (args.length < 1) {
-            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--extra DIR] [--rules-only | --heads FILE]");
+            throw new IllegalArgumentException(
+                    "usage: HeldOutReport DATA_DIR [--extra DIR] [--reviews FILE] [--rules-only | --heads FILE]");
         }
         DefaultSafetyScanner scanner = null;
+        LabelReviews reviews = LabelReviews.none();
         List<LabelledText> rows = new ArrayList<>(TrainingData.readDirectory(Path.of(args[0])));
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--rules-only" -> scanner = DefaultSafetyScanner.rulesOnly();
                 case "--heads" -> scanner = DefaultSafetyScanner.withHeads(Path.of(value(args, ++i)));
                 case "--extra" -> rows.addAll(TrainingData.readDirectory(Path.of(value(args, ++i))));
+                case "--reviews" -> reviews = LabelReviews.read(Path.of(value(args, ++i)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --extra DIR, --rules-only or --heads FILE");
+                        + "; use --extra DIR, --reviews FILE, --rules-only or --heads FILE");
             }
         }
-        List<LabelledText> test = rows.stream().filter(r -> r.split() == LabelledText.Split.TEST).toList();
+        List<LabelledText> test = reviews.apply(rows).stream().filter(r -> r.split() == LabelledText.Split.TEST).toList();
         System.out.print(report(scanner == null ? DefaultSafetyScanner.load() : scanner, test));
     }
 

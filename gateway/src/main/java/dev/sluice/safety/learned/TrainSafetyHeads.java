@@ -10,15 +10,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Trains the learned stage's heads from the safety training data and writes {@code heads.json}; deterministic (fixed
  * split by hash, fixed iteration count, no random initialisation, sequential sums), so two runs give byte-identical
  * files. Usage:
  *
  * <pre>
- * TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE] [--subset PERCENT] [--threads N]
- *                  [--embedding static|minilm|none] [--tune]
+ * TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--reviews FILE] [--out FILE] [--cache FILE] [--subset PERCENT]
+ *                  [--threads N] [--embedding static|minilm|none] [--tune]
  * </pre>
+ *
+ * <p>{@code --reviews} replaces the labels of the rows a {@link LabelReviews} file names (the project's second reading
+ * of the OLID tweets) in every split.
  *
  * <p>{@code --tune} runs the grid search that chose each head's L2 strength and positive-class weight (recorded in
  * {@link HeadSpec}) on the calibration split and prints it; it writes nothing.
@@ -67,6 +72,7 @@ public final class TrainSafetyHeads {
     public static void main(String[] args) throws Exception {
         Path data = null;
         List<Path> extra = new ArrayList<>();
+        Path reviews = null;
         Path out = DEFAULT_OUT;
         Path cache = Path.of("gateway/target/safety-embeddings/cache.bin");
         int subset = 100;
@@ -86,13 +92,14 @@ public final class TrainSafetyHeads {
             switch (a) {
                 case "--data" -> data = Path.of(v);
                 case "--extra" -> extra.add(Path.of(v));
+                case "--reviews" -> reviews = Path.of(v);
                 case "--out" -> out = Path.of(v);
                 case "--cache" -> cache = Path.of(v);
                 case "--subset" -> subset = Integer.parseInt(v);
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--embedding" -> embedding = Embedding.valueOf(v.toUpperCase(Locale.ROOT));
                 case "--help" -> {
-                    System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--out FILE] [--cache FILE]"
+                    System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--reviews FILE] [--out FILE] [--cache FILE]"
                             + " [--subset PERCENT] [--threads N] [--embedding static|minilm|none] [--tune]");
                     return;
                 }
@@ -107,10 +114,10 @@ public final class TrainSafetyHeads {
             throw new IllegalArgumentException("--subset must be a percentage in [1, 100], got " + subset);
         }
         if (tune) {
-            System.out.print(tune(data, extra, cache, subset, threads, embedding));
+            System.out.print(tune(data, extra, reviews, cache, subset, threads, embedding));
             return;
         }
-        Result r = train(data, extra, cache, subset, threads, embedding);
+        Result r = train(data, extra, reviews, cache, subset, threads, embedding);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, r.heads().toJson(), StandardCharsets.UTF_8);
         System.out.print(r.report());
@@ -121,12 +128,13 @@ public final class TrainSafetyHeads {
     public record Result(SafetyHeads heads, String report) {}
 
     /**
-     * Trains every head on {@code embedding} beside the hashed words; {@code subsetPercent} below 100 keeps a
+     * Trains every head on {@code embedding} beside the hashed words, with the labels of {@code reviews} (a
+     * {@link LabelReviews} file, or {@code null}) in place of the data's; {@code subsetPercent} below 100 keeps a
      * deterministic sample of the rows.
      */
-    public static Result train(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                               Embedding embedding) throws Exception {
-        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, embedding);
+    public static Result train(Path dataDir, List<Path> extra, @Nullable Path reviews, Path cacheFile,
+                               int subsetPercent, int threads, Embedding embedding) throws Exception {
+        Prepared p = prepare(dataDir, extra, reviews, cacheFile, subsetPercent, threads, embedding);
         List<LabelledText> rows = p.rows();
         Map<LabelledText, RowFeatures> emb = p.features();
         Map<String, LinearHead> heads = new LinkedHashMap<>();
@@ -144,8 +152,8 @@ public final class TrainSafetyHeads {
     /** The rows, their features (embeddings from the cache) and the heads.json header. */
     private record Prepared(List<LabelledText> rows, Map<LabelledText, RowFeatures> features, String header) {}
 
-    private static Prepared prepare(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                                    Embedding embedding) throws Exception {
+    private static Prepared prepare(Path dataDir, List<Path> extra, @Nullable Path reviews, Path cacheFile,
+                                    int subsetPercent, int threads, Embedding embedding) throws Exception {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(dataDir)) {
             s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(files::add);
@@ -174,7 +182,14 @@ public final class TrainSafetyHeads {
                 }
             }
         }
-        header.append("},\"split\":\"sha256(normalised text) mod 100: <70 train, <85 calibration, else test\"")
+        header.append('}');
+        if (reviews != null) {
+            LabelReviews r = LabelReviews.read(reviews);
+            rows = new ArrayList<>(r.apply(rows));
+            header.append(",\"reviews\":{\"").append(reviews.getFileName()).append("\":\"")
+                    .append(TrainingData.fileSha256(reviews)).append("\"}");
+        }
+        header.append(",\"split\":\"sha256(normalised text) mod 100: <70 train, <85 calibration, else test\"")
                 .append(",\"subsetPercent\":").append(subsetPercent).append(",\"features\":\"")
                 .append(embedding == Embedding.NONE ? "hashed words" : embedding.model + " windows + hashed words").append('"')
                 .append(",\"training\":{\"loss\":\"logistic, max over windows, class-balanced\",\"optimizer\":\"full-batch Adam\"")
@@ -210,9 +225,9 @@ public final class TrainSafetyHeads {
     }
 
     /** Runs the settings grid search ({@code --tune}) and returns its table; writes nothing. */
-    public static String tune(Path dataDir, List<Path> extra, Path cacheFile, int subsetPercent, int threads,
-                              Embedding embedding) throws Exception {
-        Prepared p = prepare(dataDir, extra, cacheFile, subsetPercent, threads, embedding);
+    public static String tune(Path dataDir, List<Path> extra, @Nullable Path reviews, Path cacheFile,
+                              int subsetPercent, int threads, Embedding embedding) throws Exception {
+        Prepared p = prepare(dataDir, extra, reviews, cacheFile, subsetPercent, threads, embedding);
         return tune(p.rows(), p.features(), embedding, threads);
     }
 

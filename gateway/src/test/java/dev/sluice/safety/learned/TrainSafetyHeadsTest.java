@@ -39,6 +39,11 @@ class TrainSafetyHeadsTest {
         return Path.of("../data/safety").toAbsolutePath().normalize();
     }
 
+    /** The project's second reading of the OLID tweets, which the committed heads learn from. */
+    static Path olidReviews() {
+        return ownData().resolve("reviews/olid.tsv");
+    }
+
     @Test
     void distillationReproducesTheCommittedStaticTable() throws Exception {
         Path data = dataDir();
@@ -58,7 +63,8 @@ class TrainSafetyHeadsTest {
         Path data = dataDir();
         assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
                 + " (set SLUICE_SAFETY_TRAIN); skipping the reproduction check");
-        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(ownData()), tmp.resolve("unused.bin"), 100, 1,
+        TrainSafetyHeads.Result r = TrainSafetyHeads.train(data, List.of(ownData()), olidReviews(),
+                tmp.resolve("unused.bin"), 100, 1,
                 TrainSafetyHeads.Embedding.STATIC);
         String expected;
         try (var in = getClass().getResourceAsStream(SafetyHeads.RESOURCE)) {
@@ -74,7 +80,7 @@ class TrainSafetyHeadsTest {
         Path data = dataDir();
         assumeTrue(Files.isDirectory(data), "safety training data not found at " + data
                 + " (set SLUICE_SAFETY_TRAIN); skipping the grid search check");
-        String table = TrainSafetyHeads.tune(data, List.of(), tmp.resolve("unused.bin"), SUBSET_PERCENT, 2,
+        String table = TrainSafetyHeads.tune(data, List.of(), null, tmp.resolve("unused.bin"), SUBSET_PERCENT, 2,
                 TrainSafetyHeads.Embedding.NONE);
         int points = TrainSafetyHeads.TUNE_L2.length * TrainSafetyHeads.TUNE_POSITIVE_WEIGHT.length;
         for (HeadSpec spec : HeadSpec.ALL) {
@@ -98,7 +104,8 @@ class TrainSafetyHeadsTest {
     void committedFullHeadsNameTheirDataAndSettings() {
         SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
         assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
-                + TrainSafetyHeads.ITERATIONS, "\"pi_and_jailbreak\":{\"l2\":" + HeadSpec.ALL.get(0).full().l2(), "toxic-own.jsonl");
+                + TrainSafetyHeads.ITERATIONS, "\"pi_and_jailbreak\":{\"l2\":" + HeadSpec.ALL.get(0).full().l2(), "toxic-own.jsonl",
+                "\"reviews\":{\"olid.tsv\":\"" + TrainingData.fileSha256(olidReviews()) + "\"}");
         assertThat(heads.model()).isEqualTo(SafetyHeads.STATIC);
         assertThat(heads.maxTokens()).isEqualTo(TrainSafetyHeads.Embedding.STATIC.maxTokens);
         assertThat(heads.heads()).hasSize(HeadSpec.ALL.size());
