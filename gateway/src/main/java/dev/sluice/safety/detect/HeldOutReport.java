@@ -23,9 +23,10 @@ import dev.sluice.safety.learned.TrainingData;
  * Scores the whole scanner (rules and learned stage combined, as the gateway runs it) on the held-out test split of
  * the training data and prints the goal figures: prompt injection and jailbreak, the four RAI categories at
  * MEDIUM_AND_ABOVE, and credit card and SSN recall with false positives. Usage: {@code HeldOutReport DATA_DIR
- * [--extra DIR] [--reviews FILE] [--rules-only | --heads FILE]} ({@code --extra}: more labelled files, such as
- * {@code data/safety}, whose test split is scored too; {@code --reviews}: score against the corrected labels of a
- * {@link LabelReviews} file; {@code --heads}: a {@code heads.json} other than the committed one).
+ * [--extra DIR] [--reviews FILE] [--all-splits] [--rules-only | --heads FILE]} ({@code --extra}: more labelled files,
+ * such as {@code data/safety}, whose test split is scored too; {@code --reviews}: score against the corrected labels of
+ * a {@link LabelReviews} file; {@code --all-splits}: score every row, for data the heads never saw, such as
+ * {@code data/safety/unseen}; {@code --heads}: a {@code heads.json} other than the committed one).
  */
 public final class HeldOutReport {
 
@@ -35,10 +36,11 @@ public final class HeldOutReport {
     public static void main(String[] args) {
         if (args.length < 1) {
             throw new IllegalArgumentException(
-                    "usage: HeldOutReport DATA_DIR [--extra DIR] [--reviews FILE] [--rules-only | --heads FILE]");
+                    "usage: HeldOutReport DATA_DIR [--extra DIR] [--reviews FILE] [--all-splits] [--rules-only | --heads FILE]");
         }
         DefaultSafetyScanner scanner = null;
         LabelReviews reviews = LabelReviews.none();
+        boolean allSplits = false;
         List<LabelledText> rows = new ArrayList<>(TrainingData.readDirectory(Path.of(args[0])));
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -46,11 +48,14 @@ public final class HeldOutReport {
                 case "--heads" -> scanner = DefaultSafetyScanner.withHeads(Path.of(value(args, ++i)));
                 case "--extra" -> rows.addAll(TrainingData.readDirectory(Path.of(value(args, ++i))));
                 case "--reviews" -> reviews = LabelReviews.read(Path.of(value(args, ++i)));
+                case "--all-splits" -> allSplits = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; use --extra DIR, --reviews FILE, --rules-only or --heads FILE");
+                        + "; use --extra DIR, --reviews FILE, --all-splits, --rules-only or --heads FILE");
             }
         }
-        List<LabelledText> test = reviews.apply(rows).stream().filter(r -> r.split() == LabelledText.Split.TEST).toList();
+        boolean everyRow = allSplits;
+        List<LabelledText> test = reviews.apply(rows).stream()
+                .filter(r -> everyRow || r.split() == LabelledText.Split.TEST).toList();
         System.out.print(report(scanner == null ? DefaultSafetyScanner.load() : scanner, test));
     }
 
@@ -125,8 +130,7 @@ public final class HeldOutReport {
             }
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "held-out test split: %d rows, scanner %s%n", test.size(),
-                scanner.describe()));
+        sb.append(String.format(Locale.ROOT, "scored rows: %d, scanner %s%n", test.size(), scanner.describe()));
         sb.append(line("pi_and_jailbreak MEDIUM_AND_ABOVE (prompts)", pi));
         sb.append(line("pi_and_jailbreak on benign.jsonl", piBenign));
         sb.append(line("pi_and_jailbreak on responses", piResponse));

@@ -101,6 +101,21 @@ class TrainSafetyHeadsTest {
     }
 
     @Test
+    void theUnseenEvaluationRowsAreNeverTrainedOn() {
+        List<LabelledText> unseen = TrainingData.readDirectory(ownData().resolve("unseen"));
+        assertThat(unseen).hasSizeGreaterThan(1000);
+        java.util.Set<String> own = new java.util.HashSet<>();
+        for (LabelledText r : TrainingData.readDirectory(ownData())) {
+            own.add(TrainingData.normalise(r.text()));
+        }
+        assertThat(unseen).noneMatch(r -> own.contains(TrainingData.normalise(r.text())));
+        String header = SafetyHeads.loadResource(SafetyHeads.RESOURCE).header();
+        for (LabelledText r : unseen) {
+            assertThat(header).doesNotContain("\"" + r.file() + "\"");
+        }
+    }
+
+    @Test
     void committedFullHeadsNameTheirDataAndSettings() {
         SafetyHeads heads = SafetyHeads.loadResource(SafetyHeads.RESOURCE);
         assertThat(heads.header()).contains("injection.jsonl", "\"subsetPercent\":100", "\"iterations\":"
