@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Measures the delay the {@code safety} extension adds to a streamed chat response with the production detectors
  * ({@link DefaultSafetyScanner#load()}): ordinary assistant text is cut into tokens (words, long words in pieces of
- * four characters), sent as OpenAI chat chunks of 1–3 tokens at a fixed inter-token latency, and passed through the
+ * four characters), sent as OpenAI chat chunks of 1 to {@code --max-tokens-per-chunk} tokens (default 3; 1 is what
+ * vLLM sends by default) at a fixed inter-token latency, and passed through the
  * extension chunk by chunk in real time, each call awaited before the next as the relay does. For every chunk the
  * delay is the time its last character reached the client minus the time the model sent it. Prints p50, p99 and max
  * against the hold-back window in time (window tokens × inter-token latency), the gaps between releases as the client
@@ -51,7 +52,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@snippet :
  * mvn -B -q -o -pl bench -am package -DskipTests
  * java -cp bench/target/classes:$(cat bench/target/classpath.txt) dev.sluice.bench.safety.StreamScreeningLatency \
- *     [--itl-ms 30] [--window-tokens 32] [--streams 4] [--tokens 600] [--scanner default|rules]
+ *     [--itl-ms 30] [--window-tokens 32] [--streams 4] [--tokens 600] [--max-tokens-per-chunk 3]
+ *     [--scanner default|rules]
  * }
  */
 public final class StreamScreeningLatency {
@@ -134,6 +136,7 @@ public final class StreamScreeningLatency {
         int windowTokens = SafetySettings.DEFAULT_HOLDBACK_TOKENS;
         int streams = 4;
         int tokenCount = 600;
+        int maxTokensPerChunk = 3;
         String which = "default";
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
@@ -144,10 +147,14 @@ public final class StreamScreeningLatency {
                 case "--window-tokens" -> windowTokens = Integer.parseInt(args[i + 1]);
                 case "--streams" -> streams = Integer.parseInt(args[i + 1]);
                 case "--tokens" -> tokenCount = Integer.parseInt(args[i + 1]);
+                case "--max-tokens-per-chunk" -> maxTokensPerChunk = Integer.parseInt(args[i + 1]);
                 case "--scanner" -> which = args[i + 1];
-                default -> throw new IllegalArgumentException("unknown option " + args[i] +
-                        " (expected --itl-ms, --window-tokens, --streams, --tokens, --scanner)");
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (expected --itl-ms,"
+                        + " --window-tokens, --streams, --tokens, --max-tokens-per-chunk, --scanner)");
             }
+        }
+        if (maxTokensPerChunk < 1) {
+            throw new IllegalArgumentException("--max-tokens-per-chunk must be at least 1, got " + maxTokensPerChunk);
         }
         final SafetyScanner base = switch (which) {
             case "default" -> DefaultSafetyScanner.load();
@@ -201,7 +208,7 @@ public final class StreamScreeningLatency {
             final List<Long> tokenIndex = new ArrayList<>();
             int t = 0;
             while (t < toks.size()) {
-                final int n = Math.min(1 + random.nextInt(3), toks.size() - t);
+                final int n = Math.min(1 + random.nextInt(maxTokensPerChunk), toks.size() - t);
                 chunkTexts.add(String.join("", toks.subList(t, t + n)));
                 t += n;
                 tokenIndex.add((long) t);

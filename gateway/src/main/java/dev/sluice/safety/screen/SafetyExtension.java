@@ -31,8 +31,9 @@ import dev.sluice.safety.template.Sanitization;
  *       INSPECT_ONLY (the exchange goes on; metrics and the sanitize log record it) or the only match is sensitive
  *       data the template de-identifies (the text goes on de-identified).</li>
  *   <li>Streamed responses are screened as they flow by a {@link StreamScreener}: text reaches the client only once
- *       screened, {@code stream_holdback_tokens} behind plus at most an eighth of that (screening once per such step,
- *       one scan at a time per stream); a violation ends the stream with an error event.</li>
+ *       screened, less than {@code stream_holdback_tokens} behind (tokens counted as text-carrying chunks, at most
+ *       four characters each), screening once per eighth of that, one scan at a time per stream; a violation ends
+ *       the stream with an error event.</li>
  *   <li>Requests that are not OpenAI inference calls, models without templates, and error responses pass
  *       untouched.</li>
  * </ul>
@@ -111,8 +112,8 @@ final class SafetyExtension implements Extension {
         if (sse) {
             StreamScreener stream = flow.stream;
             if (stream == null) {
-                stream = new StreamScreener(template(names.response()), settings.holdbackChars(),
-                                            safety.screener(), safety::metrics, call.requestId());
+                stream = new StreamScreener(template(names.response()), settings.holdbackTokens(),
+                        settings.holdbackChars(), safety.screener(), safety::metrics, call.requestId());
                 flow.stream = stream;
             }
             return stream.onEvents(body.data().array(), body.endOfStream());

@@ -29,13 +29,15 @@ import tools.jackson.databind.node.ObjectNode;
  * Screens one streamed (SSE) response as it flows, releasing text to the client only once it has been screened.
  *
  * <p>The text of each chunk ({@code choices[0].delta.content}, or {@code choices[0].text} for completions) is
- * appended to a pending buffer. Once a whole hold-back window is pending, the pending text is screened together with
- * the last window of already released text (so a violation split across chunks or events is seen whole), and all but
- * the last window less a step (an eighth of the window) is released, re-emitted as one OpenAI chunk of the same shape:
- * the client never waits for more than a window of text, and the next scan comes a step of text later. Screening every
- * step rather than every chunk bounds the scans to about one per step of text whatever the chunk size. Events without text (the
- * role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before them. At the end
- * of the stream everything pending is screened and released.
+ * appended to a pending buffer. The hold-back window is a number of tokens, counted as the upstream chunks that carry
+ * text (a streaming model server sends one per token, or one per few), and at most four characters a token, for
+ * servers that pack many tokens into a chunk. Once a whole window is pending by either count, the pending text is
+ * screened together with the last window of already released text (so a violation split across chunks or events is
+ * seen whole), and all but the last window less a step (an eighth of the window) is released, re-emitted as one OpenAI
+ * chunk of the same shape: the client never waits for more than a window, and the next scan comes a step later.
+ * Screening every step rather than every chunk bounds the scans to about one per step whatever the chunk size. Events
+ * without text (the role chunk, {@code finish_reason}, usage, {@code [DONE]}) keep their place behind the text before
+ * them. At the end of the stream everything pending is screened and released.
  *
  * <p>On a violation the stream ends with the template's error as a {@code data:} event; released text had been
  * screened clean with everything that followed it up to a window less a step later, so a violation that short is
@@ -71,10 +73,13 @@ final class StreamScreener {
     private record Raw(byte[] event) implements Item {}
 
     private final SafetyTemplate template;
+    /** The window in characters, its step and what stays pending after a release (the window less a step). */
     private final int window;
     private final int step;
-    /** What stays pending after a release: the window less a step. */
     private final int kept;
+    /** The same three counted in text-carrying chunks (tokens). */
+    private final int windowTokens;
+    private final int keptTokens;
     private final Screener screener;
     private final Supplier<SafetyMetrics> metrics;
     private final String requestId;
@@ -90,20 +95,56 @@ final class StreamScreener {
     /** The last call's result: the next call's screening step starts only after it, so scans never overlap. */
     private CompletableFuture<?> previous = CompletableFuture.completedFuture(null);
 
-    StreamScreener(SafetyTemplate template, int windowChars, Screener screener, Supplier<SafetyMetrics> metrics,
-                   String requestId) {
+    StreamScreener(SafetyTemplate template, int windowTokens, int windowChars, Screener screener,
+                   Supplier<SafetyMetrics> metrics, String requestId) {
+        if (windowTokens < 1 || windowChars < 1) {
+            throw new IllegalArgumentException("the hold-back window needs at least one token and one character, got "
+                    + windowTokens + " and " + windowChars);
+        }
         this.template = template;
         window = windowChars;
         step = stepChars(windowChars);
         kept = windowChars - step;
+        this.windowTokens = windowTokens;
+        keptTokens = windowTokens - stepChars(windowTokens);
         this.screener = screener;
         this.metrics = metrics;
         this.requestId = requestId;
     }
 
-    /** The new text (in characters) after which the next scan comes, once the first window has filled. */
+    /** The new text (in characters, or in tokens for a window in tokens) after which the next scan comes. */
     static int stepChars(int windowChars) {
         return Math.max(1, windowChars / 8);
+    }
+
+    /**
+     * How many pending characters a scan now would release: all but the window less a step when a whole window is
+     * pending in characters or in tokens (whichever releases more), else none.
+     */
+    private int releasable() {
+        int byChars = pending.length() >= window ? pending.length() - kept : 0;
+        int tokens = 0;
+        for (Item item : queue) {
+            if (item instanceof Text) {
+                tokens++;
+            }
+        }
+        if (tokens < windowTokens) {
+            return byChars;
+        }
+        // the characters of every pending token but the last keptTokens
+        int byTokens = 0;
+        int toRelease = tokens - keptTokens;
+        for (Item item : queue) {
+            if (toRelease == 0) {
+                break;
+            }
+            if (item instanceof Text t) {
+                byTokens += t.chars;
+                toRelease--;
+            }
+        }
+        return Math.max(byChars, byTokens);
     }
 
     /** Takes a run of whole SSE events; returns what to send to the client now, or the block. */
@@ -137,7 +178,7 @@ final class StreamScreener {
         if (wholeMode) {
             return end ? screenWhole() : released(new byte[0]);
         }
-        final int releasable = end ? pending.length() : pending.length() >= window ? pending.length() - kept : 0;
+        final int releasable = end ? pending.length() : releasable();
         if (releasable <= 0) {
             return released(emit(0, null));
         }

@@ -32,6 +32,8 @@ import tools.jackson.databind.JsonNode;
 class StreamScreenerTest {
 
     static final int WINDOW = 16;
+    /** The window in tokens (text-carrying chunks); as many as the characters unless a test sets fewer. */
+    int windowTokens = WINDOW;
 
     @TempDir
     Path dir;
@@ -74,7 +76,7 @@ class StreamScreenerTest {
         safety = Safety.create(() -> paced).templatesFromConfig(() -> config);
         final SafetyTemplate llm = safety.template("llm");
         assertThat(llm).isNotNull();
-        return new StreamScreener(llm, WINDOW, safety.screener(), safety::metrics, "req-1");
+        return new StreamScreener(llm, windowTokens, WINDOW, safety.screener(), safety::metrics, "req-1");
     }
 
     static byte[] chunk(String text) {
@@ -123,6 +125,53 @@ class StreamScreenerTest {
         // Each scan covers the window already released as context plus what is pending: never more than two
         // windows and a step.
         assertThat(started).allSatisfy(t -> assertThat(t.length()).isLessThanOrEqualTo(2 * WINDOW + step));
+    }
+
+    @Test
+    void shortTokensAreHeldBackByTheWindowInTokensNotByItsCharacters() throws Exception {
+        windowTokens = 4; // 16 characters, but only 4 tokens
+        final StreamScreener s = screener();
+        final int stepTokens = StreamScreener.stepChars(windowTokens);
+        assertThat(stepTokens).isEqualTo(1);
+        final List<String> sent = new ArrayList<>();
+        final StringBuilder got = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            final String token = i % 2 == 0 ? "ab" : "c"; // 1.5 characters a token: 4 tokens are 6 characters
+            sent.add(token);
+            got.append(released(await(s.onEvents(chunk(token), false))));
+            // Released text trails by whole tokens: at least the window less a step, never a whole window.
+            final int trailing = String.join("", sent).length() - got.length();
+            int tokensBehind = 0;
+            for (int k = sent.size() - 1, chars = 0; k >= 0 && chars < trailing; k--) {
+                chars += sent.get(k).length();
+                tokensBehind++;
+            }
+            assertThat(tokensBehind).isBetween(Math.min(sent.size(), windowTokens - stepTokens), windowTokens - 1);
+        }
+        got.append(released(await(s.onEvents(new byte[0], true))));
+        assertThat(got.toString()).isEqualTo(String.join("", sent));
+        // A scan once 4, 5, ..., 20 tokens had arrived and one at the end; by characters alone (30 in all) the
+        // window would have filled only after 11 tokens.
+        assertThat(started).hasSize(18);
+    }
+
+    @Test
+    void longTokensAreHeldBackByTheWindowInCharacters() throws Exception {
+        windowTokens = 1000;
+        final StreamScreener s = screener();
+        assertThat(released(await(s.onEvents(chunk("0123456789"), false)))).isEmpty();
+        // 20 characters in two tokens: the 16-character window is full, all but 14 characters go out
+        assertThat(released(await(s.onEvents(chunk("abcdefghij"), false)))).isEqualTo("012345");
+    }
+
+    @Test
+    void aWindowWithoutTokensOrCharactersIsRejected() throws Exception {
+        final StreamScreener ok = screener();
+        assertThat(ok).isNotNull();
+        final SafetyTemplate llm = safety.template("llm");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new StreamScreener(llm, 0, WINDOW, safety.screener(), safety::metrics, "req-1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one token");
     }
 
     @Test
