@@ -35,8 +35,8 @@ public final class HeldOutReport {
     /** Command-line entry point. */
     public static void main(String[] args) {
         if (args.length < 1) {
-            throw new IllegalArgumentException(
-                    "usage: HeldOutReport DATA_DIR [--extra DIR] [--reviews FILE] [--all-splits] [--rules-only | --heads FILE]");
+            throw new IllegalArgumentException("usage: HeldOutReport DATA_DIR [--extra DIR] [--reviews FILE] [--all-splits]"
+                    + " [--rules-only | --heads FILE]");
         }
         DefaultSafetyScanner scanner = null;
         LabelReviews reviews = LabelReviews.none();
@@ -53,10 +53,11 @@ public final class HeldOutReport {
                         + "; use --extra DIR, --reviews FILE, --all-splits, --rules-only or --heads FILE");
             }
         }
-        boolean everyRow = allSplits;
-        List<LabelledText> test = reviews.apply(rows).stream()
-                .filter(r -> everyRow || r.split() == LabelledText.Split.TEST).toList();
-        System.out.print(report(scanner == null ? DefaultSafetyScanner.load() : scanner, test));
+        List<LabelledText> scored = reviews.apply(rows);
+        if (!allSplits) {
+            scored = scored.stream().filter(r -> r.split() == LabelledText.Split.TEST).toList();
+        }
+        System.out.print(report(scanner == null ? DefaultSafetyScanner.load() : scanner, scored));
     }
 
     private static String value(String[] args, int i) {

@@ -53,8 +53,8 @@ public final class LabelReviews {
             String[] f = line.split("\t", -1);
             String where = name + ":" + (i + 1) + ": ";
             if (f.length != 4) {
-                throw new IllegalArgumentException(where + "expected 4 tab-separated fields (key, label, category, note), got "
-                        + f.length);
+                throw new IllegalArgumentException(where
+                        + "expected 4 tab-separated fields (key, label, category, note), got " + f.length);
             }
             if (!KEY.matcher(f[0]).matches()) {
                 throw new IllegalArgumentException(where + "the key must be 16 lowercase hex digits, got " + f[0]);

@@ -99,8 +99,8 @@ public final class TrainSafetyHeads {
                 case "--threads" -> threads = Integer.parseInt(v);
                 case "--embedding" -> embedding = Embedding.valueOf(v.toUpperCase(Locale.ROOT));
                 case "--help" -> {
-                    System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--reviews FILE] [--out FILE] [--cache FILE]"
-                            + " [--subset PERCENT] [--threads N] [--embedding static|minilm|none] [--tune]");
+                    System.out.println("TrainSafetyHeads --data DIR [--extra FILE_OR_DIR]... [--reviews FILE] [--out FILE]"
+                            + " [--cache FILE] [--subset PERCENT] [--threads N] [--embedding static|minilm|none] [--tune]");
                     return;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a);

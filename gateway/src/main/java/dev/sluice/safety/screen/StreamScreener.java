@@ -73,11 +73,10 @@ final class StreamScreener {
     private record Raw(byte[] event) implements Item {}
 
     private final SafetyTemplate template;
-    /** The window in characters, its step and what stays pending after a release (the window less a step). */
+    /** The window in characters, and what stays pending after a release (the window less a step). */
     private final int window;
-    private final int step;
     private final int kept;
-    /** The same three counted in text-carrying chunks (tokens). */
+    /** The same two counted in text-carrying chunks (tokens). */
     private final int windowTokens;
     private final int keptTokens;
     private final Screener screener;
@@ -103,18 +102,17 @@ final class StreamScreener {
         }
         this.template = template;
         window = windowChars;
-        step = stepChars(windowChars);
-        kept = windowChars - step;
+        kept = windowChars - step(windowChars);
         this.windowTokens = windowTokens;
-        keptTokens = windowTokens - stepChars(windowTokens);
+        keptTokens = windowTokens - step(windowTokens);
         this.screener = screener;
         this.metrics = metrics;
         this.requestId = requestId;
     }
 
-    /** The new text (in characters, or in tokens for a window in tokens) after which the next scan comes. */
-    static int stepChars(int windowChars) {
-        return Math.max(1, windowChars / 8);
+    /** How much new text (characters or tokens, as the window is counted) brings the next scan: an eighth. */
+    static int step(int window) {
+        return Math.max(1, window / 8);
     }
 
     /**

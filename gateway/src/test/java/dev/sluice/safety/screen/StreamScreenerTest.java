@@ -106,7 +106,7 @@ class StreamScreenerTest {
     @Test
     void oneCharacterChunksAreScannedOncePerStepNotOncePerChunk() throws Exception {
         final StreamScreener s = screener();
-        final int step = StreamScreener.stepChars(WINDOW);
+        final int step = StreamScreener.step(WINDOW);
         assertThat(step).isEqualTo(2);
         final StringBuilder sent = new StringBuilder();
         final StringBuilder got = new StringBuilder();
@@ -131,7 +131,7 @@ class StreamScreenerTest {
     void shortTokensAreHeldBackByTheWindowInTokensNotByItsCharacters() throws Exception {
         windowTokens = 4; // 16 characters, but only 4 tokens
         final StreamScreener s = screener();
-        final int stepTokens = StreamScreener.stepChars(windowTokens);
+        final int stepTokens = StreamScreener.step(windowTokens);
         assertThat(stepTokens).isEqualTo(1);
         final List<String> sent = new ArrayList<>();
         final StringBuilder got = new StringBuilder();
@@ -219,7 +219,7 @@ class StreamScreenerTest {
         final CompletableFuture<ExtensionResult> mb = s.onEvents(chunk("MB recipe follows now"), false);
         gate.release(10);
         final String firstText = released(await(first));
-        assertThat(firstText).isEqualTo(before.substring(0, before.length() - WINDOW + StreamScreener.stepChars(WINDOW)));
+        assertThat(firstText).isEqualTo(before.substring(0, before.length() - WINDOW + StreamScreener.step(WINDOW)));
         // The scan after the first covers both halves of the word and ends the stream.
         assertThat(released(await(bo))).isNull();
         assertThat(await(bo)).isInstanceOf(ExtensionResult.ImmediateResponse.class);
