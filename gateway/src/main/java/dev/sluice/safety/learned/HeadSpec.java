@@ -32,9 +32,9 @@ record HeadSpec(String name, Set<String> positives, boolean responseHead, double
             new HeadSpec("prompt.DANGEROUS", Set.of("DANGEROUS"), false, -1, fit(1e-5, 2.0), fit(1e-5, 0.5)),
             new HeadSpec("prompt.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), false, -1, fit(1e-3, 1.0), fit(1e-4, 1.0)),
             new HeadSpec("response.HATE_SPEECH", Set.of("HATE_SPEECH"), true, -1, fit(1e-5, 0.5), fit(1e-4, 1.0)),
-            new HeadSpec("response.HARASSMENT", Set.of("HARASSMENT"), true, -1, fit(1e-5, 2.0), fit(1e-4, 1.0)),
-            new HeadSpec("response.DANGEROUS", Set.of("DANGEROUS"), true, -1, fit(1e-6, 1.0), fit(1e-5, 1.0)),
-            new HeadSpec("response.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), true, -1, fit(1e-5, 1.0), fit(1e-4, 2.0)));
+            new HeadSpec("response.HARASSMENT", Set.of("HARASSMENT"), true, -1, fit(1e-5, 0.5), fit(1e-4, 1.0)),
+            new HeadSpec("response.DANGEROUS", Set.of("DANGEROUS"), true, -1, fit(1e-6, 2.0), fit(1e-5, 1.0)),
+            new HeadSpec("response.SEXUALLY_EXPLICIT", Set.of("SEXUALLY_EXPLICIT"), true, -1, fit(1e-5, 0.5), fit(1e-4, 2.0)));
 
     private static FitSettings fit(double l2, double positiveWeight) {
         return new FitSettings(l2, positiveWeight);
