@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -120,29 +121,16 @@ final class StreamScreener {
      * pending in characters or in tokens (whichever releases more), else none.
      */
     private int releasable() {
-        int byChars = pending.length() >= window ? pending.length() - kept : 0;
+        final int byChars = pending.length() >= window ? pending.length() - kept : 0;
+        // From the newest pending token back: the first keptTokens stay, the characters of the rest would go.
         int tokens = 0;
-        for (Item item : queue) {
-            if (item instanceof Text) {
-                tokens++;
-            }
-        }
-        if (tokens < windowTokens) {
-            return byChars;
-        }
-        // the characters of every pending token but the last keptTokens
         int byTokens = 0;
-        int toRelease = tokens - keptTokens;
-        for (Item item : queue) {
-            if (toRelease == 0) {
-                break;
-            }
-            if (item instanceof Text t) {
+        for (Iterator<Item> it = queue.descendingIterator(); it.hasNext(); ) {
+            if (it.next() instanceof Text t && ++tokens > keptTokens) {
                 byTokens += t.chars;
-                toRelease--;
             }
         }
-        return Math.max(byChars, byTokens);
+        return tokens >= windowTokens ? Math.max(byChars, byTokens) : byChars;
     }
 
     /** Takes a run of whole SSE events; returns what to send to the client now, or the block. */
